@@ -381,14 +381,16 @@ func TestAuditDetectsCorruption(t *testing.T) {
 }
 
 // failingStore fails every read, to show errors from the Store surface.
-type failingStore struct{ MemStore }
+type failingStore struct{}
 
 var errDisk = errors.New("disk on fire")
 
 func (failingStore) Get([]byte) ([]byte, error) { return nil, errDisk }
+func (failingStore) Set(_, _ []byte) error      { return errDisk }
+func (failingStore) Delete([]byte) error        { return errDisk }
 
 func TestStoreErrorsPropagate(t *testing.T) {
-	l, err := NewLedger(&failingStore{}, Config{})
+	l, err := NewLedger(failingStore{}, Config{})
 	require.NoError(t, err)
 	require.ErrorIs(t, l.Genesis(DefaultGenesis(sale, foundation, community, team, early)), errDisk)
 	_, err = l.Balance(alice)

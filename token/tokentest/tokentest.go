@@ -5,7 +5,6 @@ package tokentest
 
 import (
 	"bytes"
-	"fmt"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -71,6 +70,6 @@ func must(t *testing.T, err error) {
 func check(t *testing.T, ok bool, format string, args ...any) {
 	t.Helper()
 	if !ok {
-		t.Fatal(fmt.Sprintf(format, args...))
+		t.Fatalf(format, args...)
 	}
 }
