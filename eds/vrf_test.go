@@ -7,7 +7,7 @@ import (
 	"github.com/drand/kyber"
 	bls12381 "github.com/drand/kyber-bls12381"
 	"github.com/drand/kyber/sign"
-	"github.com/drand/kyber/sign/bls"
+	"github.com/drand/kyber/sign/bdn"
 	"github.com/drand/kyber/util/random"
 	"github.com/drand/kyber/xof/blake2xb"
 )
@@ -23,7 +23,7 @@ type blsVRF struct {
 
 func newBLSVRF() *blsVRF {
 	s := bls12381.NewBLS12381Suite().(*bls12381.Suite)
-	return &blsVRF{suite: s, scheme: bls.NewSchemeOnG1(s)}
+	return &blsVRF{suite: s, scheme: bdn.NewSchemeOnG1(s)}
 }
 
 type vrfKey struct {
