@@ -1,0 +1,5 @@
+//go:build !cgo
+
+package calib
+
+const cgoEnabled = false
