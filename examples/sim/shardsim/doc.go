@@ -1,0 +1,33 @@
+// Package shardsim simulates a sharded iostkit chain on the discrete-event
+// core of package des: S shards of N validators each, every validator
+// running its own instance of a real consensus engine (a Protocol), with a
+// workload of signed transfers spread over shards by eds.ShardOf and a share
+// of cross-shard transfers.
+//
+// The engines are the real state machines; what the simulator models is
+// their environment:
+//
+//   - time and the network (des.Network: latency, bandwidth, loss,
+//     partitions);
+//   - CPU: each validator has Cores cores and every operation costs what
+//     package calib measured on this machine — a BLS signature per signed
+//     message, a verification per received signature or certificate, and for
+//     a block, a signature recovery per transfer it re-verifies (all of them
+//     for the proposer, the Protocol's SampleRate for the others) plus the
+//     execution of each transfer;
+//   - the transfers themselves: a block's payload is a 16-byte reference to a
+//     batch the simulator holds, so engines agree on real bytes while the
+//     simulator accounts the batch's size on the wire and its cost;
+//   - cross-shard transfers as Atomix prescribes: the source shard's
+//     finalized block is the lock; its proof of acceptance (certificate plus
+//     a Merkle path per transfer) is sent to the destination shard, whose
+//     members verify it and finalize the import;
+//   - faults: a fraction of each committee crashes, or runs as Twins (two
+//     instances with one key, each connected to half of the honest members
+//     during a partition) — the engine-agnostic way to provoke equivocation.
+//
+// Run returns throughput, optimistic, final and cross-shard latency,
+// safety violations (two honest members finalizing different blocks at one
+// height) and liveness figures. The same Config gives the same Result, bit
+// for bit: load the costs from a calibration file when that matters.
+package shardsim

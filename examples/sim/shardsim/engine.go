@@ -1,0 +1,89 @@
+package shardsim
+
+// Engine is one validator's consensus state machine as the simulator drives
+// it, in etcd-io/raft's shape: the simulator feeds it ticks and messages,
+// then collects what it wants to send and what it committed. An Engine does
+// no I/O and reads no clock; an adapter wraps a real engine (pob, or a
+// researcher's) in this interface.
+type Engine interface {
+	// Tick advances the engine's logical clock by one tick.
+	Tick()
+	// Step feeds a message received from committee member from.
+	Step(from int, msg any)
+	// Propose hands the engine a payload to put in a block. The simulator
+	// calls it only when WantsPayload is true.
+	Propose(payload []byte)
+	// WantsPayload reports whether the engine would put a payload in a
+	// block now (it is a proposer with nothing pending).
+	WantsPayload() bool
+	// Ready returns, and forgets, the outputs since the last call.
+	Ready() Ready
+}
+
+// Broadcast as Outbound.To sends a message to every other committee member.
+const Broadcast = -1
+
+// Outbound is a message an engine wants delivered.
+type Outbound struct {
+	// To is a committee member index, or Broadcast.
+	To  int
+	Msg any
+}
+
+// Block is a committed block as the simulator sees it.
+type Block struct {
+	Height  uint64
+	ID      [32]byte
+	Payload []byte
+}
+
+// Ready is an engine's output.
+type Ready struct {
+	Messages []Outbound
+	// Optimistic lists blocks confirmed on the fast path (PoB's believable
+	// league), before finality; engines without one leave it empty.
+	Optimistic []Block
+	// Final lists finalized blocks, in height order.
+	Final []Block
+}
+
+// MsgMeta is what the simulator needs to know of a message to charge its
+// costs; Protocol.Meta extracts it. CPU costs come from the calibration, so
+// every engine is charged by the same rules.
+type MsgMeta struct {
+	// Kind names the message type, for statistics.
+	Kind string
+	// Size is the encoded size in bytes (bandwidth).
+	Size int
+	// Payload is the block payload the message carries, if any: the
+	// receiver verifies (a share of) its transfers and executes them.
+	Payload []byte
+	// Sigs is the number of single BLS signatures the receiver verifies.
+	Sigs int
+	// CertSigners is the number of signers of an aggregate certificate the
+	// receiver verifies (zero: none).
+	CertSigners int
+	// Signs is the number of BLS signatures the sender made for it.
+	Signs int
+	// Aggregated is the number of signatures the sender aggregated into it.
+	Aggregated int
+}
+
+// Protocol builds the engines of a committee. It is what a researcher
+// implements to put a new consensus engine into the simulator.
+type Protocol interface {
+	// Name is a short name for results ("pob", "rrbft", …).
+	Name() string
+	// NewEngine returns the engine of member `member` of a committee of
+	// `size` in shard `shard`. The simulator may call it twice for the same
+	// member to run a Byzantine twin (same keys, two instances).
+	NewEngine(shard, member, size int, seed uint64) (Engine, error)
+	// Meta describes a message produced by one of this protocol's engines.
+	Meta(msg any) MsgMeta
+	// TicksPerSecond is how many Ticks an engine expects per second.
+	TicksPerSecond() int
+	// SampleRate is the fraction of a block's transfers a validator that
+	// did not propose it re-verifies (1 for classic BFT, PoB's p for the
+	// normal league).
+	SampleRate() float64
+}

@@ -1,0 +1,87 @@
+package shardsim
+
+import (
+	"encoding/binary"
+	"time"
+)
+
+// chunk is n transfers that arrived together, bound for shard to. An import
+// is the destination half of a cross-shard transfer whose source shard has
+// finalized its lock.
+type chunk struct {
+	arrived time.Duration
+	to      uint32
+	n       int
+	imp     bool
+}
+
+// mempool is a shard's pool of pending transfers: imports first (they
+// finish transfers already locked elsewhere), then new transfers, each in
+// arrival order. It stands for the pool every member holds after gossip.
+type mempool struct {
+	imports, txs []chunk
+	size         int
+}
+
+func (m *mempool) add(c chunk) {
+	if c.n <= 0 {
+		return
+	}
+	if c.imp {
+		m.imports = append(m.imports, c)
+	} else {
+		m.txs = append(m.txs, c)
+	}
+	m.size += c.n
+}
+
+// take removes up to limit transfers, oldest imports first.
+func (m *mempool) take(limit int) []chunk {
+	var out []chunk
+	for _, q := range []*[]chunk{&m.imports, &m.txs} {
+		for limit > 0 && len(*q) > 0 {
+			c := (*q)[0]
+			if c.n > limit {
+				part := c
+				part.n = limit
+				(*q)[0].n -= limit
+				c = part
+			} else {
+				(*q)[0] = chunk{}
+				*q = (*q)[1:]
+			}
+			out = append(out, c)
+			limit -= c.n
+			m.size -= c.n
+		}
+	}
+	return out
+}
+
+// batch is the content of one proposed block: the simulator keeps the
+// transfers and hands the engine a 16-byte reference to them.
+type batch struct {
+	id        uint64
+	shard     uint32
+	chunks    []chunk
+	txs       int
+	optimists bool // optimistic confirmation recorded
+	final     bool // finalization recorded
+}
+
+var payloadMagic = [4]byte{'S', 'I', 'M', 'B'}
+
+func encodePayload(shard uint32, id uint64) []byte {
+	b := make([]byte, 16)
+	copy(b, payloadMagic[:])
+	binary.BigEndian.PutUint32(b[4:], shard)
+	binary.BigEndian.PutUint64(b[8:], id)
+	return b
+}
+
+func decodePayload(b []byte) (shard uint32, id uint64, ok bool) {
+	if len(b) != 16 || [4]byte(b[:4]) != payloadMagic {
+		return 0, 0, false
+	}
+	return binary.BigEndian.Uint32(b[4:]), binary.BigEndian.Uint64(b[8:]), true
+}

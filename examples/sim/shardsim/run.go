@@ -1,0 +1,457 @@
+package shardsim
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/iostkit/iostkit/examples/sim/des"
+)
+
+// Result is what one run measured. Latencies are from a transfer's arrival
+// in the mempool to the first honest validator's confirmation.
+type Result struct {
+	Protocol   string  `json:"protocol"`
+	Shards     int     `json:"shards"`
+	Committee  int     `json:"committee"`
+	Faulty     int     `json:"faulty_per_shard"`
+	Behaviour  string  `json:"behaviour"`
+	OfferedTPS float64 `json:"offered_tps"`
+	CrossShare float64 `json:"cross_share"`
+	// Throughput is finalized transfers per second over all shards in the
+	// measured window (a cross-shard transfer counts when its destination
+	// finalizes the import).
+	Throughput float64 `json:"throughput_tps"`
+	// PerShard is Throughput / Shards.
+	PerShard   float64      `json:"per_shard_tps"`
+	Optimistic LatencyStats `json:"optimistic_latency"`
+	Final      LatencyStats `json:"final_latency"`
+	Cross      LatencyStats `json:"cross_shard_latency"`
+	// Blocks is the number of finalized heights in the window, all shards.
+	Blocks uint64 `json:"final_blocks"`
+	// BlocksAfterHeal counts finalized heights after PartitionUntil (when a
+	// partition window was set): liveness after the network heals.
+	BlocksAfterHeal uint64 `json:"final_blocks_after_heal"`
+	// SafetyViolations counts heights at which two honest validators of a
+	// shard finalized different blocks.
+	SafetyViolations int `json:"safety_violations"`
+	// StalledShards is the number of shards that finalized nothing in the
+	// measured window.
+	StalledShards int `json:"stalled_shards"`
+	// Backlog is the number of transfers still waiting at the end.
+	Backlog int `json:"backlog"`
+	// CPUUtil is the mean busy fraction of the honest validators' cores.
+	CPUUtil float64 `json:"cpu_utilisation"`
+	// Messages and Bytes count what the network carried.
+	Messages uint64 `json:"messages"`
+	Bytes    uint64 `json:"bytes"`
+	// Events is the number of simulation events run.
+	Events uint64 `json:"events"`
+}
+
+type instance struct {
+	net       int
+	shard     int
+	member    int
+	honest    bool
+	eng       Engine
+	cpu       *des.CPU
+	down      bool
+	proposing bool
+}
+
+type shardState struct {
+	members    [][]*instance // per member: one instance, or two for a twin
+	pool       mempool
+	finalAt    map[uint64][32]byte
+	conflicted map[uint64]bool
+	windowBlks uint64
+	healBlks   uint64
+}
+
+type runner struct {
+	cfg     Config
+	sim     *des.Sim
+	net     *des.Network
+	shards  []*shardState
+	all     []*instance
+	batches map[uint64]*batch
+	nextID  uint64
+	gen     generator
+	imports map[[2]uint64]bool // (batch, destination) already queued
+
+	opt, fin, cross Histogram
+	committed       uint64
+	committedAll    uint64
+	start, end      time.Duration
+}
+
+// Run simulates cfg and returns what it measured. The same Config (seed and
+// costs included) gives the same Result, bit for bit.
+func Run(cfg Config) (Result, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.Validate(); err != nil {
+		return Result{}, err
+	}
+	r := &runner{cfg: cfg, sim: des.New(cfg.Seed), batches: map[uint64]*batch{}, imports: map[[2]uint64]bool{}}
+	r.start, r.end = cfg.Warmup, cfg.Warmup+cfg.Duration
+	if err := r.build(); err != nil {
+		return Result{}, err
+	}
+	r.gen = generator{w: cfg.Workload, acc: newAccounts(cfg.Workload.Accounts, uint32(cfg.Shards)), rng: r.sim.Rand()}
+	r.sim.Every(cfg.Workload.Batch, func() bool {
+		for _, a := range r.gen.next(r.sim.Now()) {
+			r.shards[a.from].pool.add(chunk{arrived: a.at, to: a.to, n: a.n})
+		}
+		return true
+	})
+	tick := time.Second / time.Duration(cfg.Protocol.TicksPerSecond())
+	for _, in := range r.all {
+		r.sim.Every(tick, func() bool {
+			if in.down {
+				return true
+			}
+			in.cpu.Run(0, func() {
+				in.eng.Tick()
+				r.drain(in)
+				r.maybePropose(in)
+			})
+			return true
+		})
+	}
+	if cfg.Behaviour == Twins && cfg.PartitionUntil > cfg.PartitionFrom {
+		r.sim.At(cfg.PartitionFrom, r.partition)
+		r.sim.At(cfg.PartitionUntil, r.net.Heal)
+	}
+	if cfg.Progress != nil {
+		r.sim.Every(100*time.Millisecond, func() bool {
+			cfg.Progress(Progress{Now: r.sim.Now(), End: r.end, Events: r.sim.Processed(), Committed: r.committedAll})
+			return true
+		})
+	}
+	r.sim.RunUntil(r.end)
+	return r.result(), nil
+}
+
+func (r *runner) build() error {
+	cfg := r.cfg
+	faulty := int(math.Floor(cfg.Faulty*float64(cfg.Committee) + 1e-9))
+	netID := 0
+	for s := range cfg.Shards {
+		st := &shardState{finalAt: map[uint64][32]byte{}, conflicted: map[uint64]bool{}}
+		for m := range cfg.Committee {
+			// The faulty members are the last ones: engines usually pick
+			// proposers from the front, so honest proposers start the run.
+			honest := m < cfg.Committee-faulty
+			copies := 1
+			if !honest && cfg.Behaviour == Twins {
+				copies = 2
+			}
+			var insts []*instance
+			for range copies {
+				eng, err := cfg.Protocol.NewEngine(s, m, cfg.Committee, cfg.Seed)
+				if err != nil {
+					return fmt.Errorf("shardsim: engine %d/%d: %w", s, m, err)
+				}
+				in := &instance{net: netID, shard: s, member: m, honest: honest, eng: eng, cpu: des.NewCPU(r.sim, cfg.Cores)}
+				in.down = !honest && cfg.Behaviour == Crash
+				netID++
+				insts = append(insts, in)
+				r.all = append(r.all, in)
+			}
+			st.members = append(st.members, insts)
+		}
+		r.shards = append(r.shards, st)
+	}
+	var err error
+	r.net, err = des.NewNetwork(r.sim, netID, cfg.Net)
+	return err
+}
+
+// partition splits every shard's honest members by index parity; twin
+// instance 0 joins the first half, instance 1 the second.
+func (r *runner) partition() {
+	var a, b []int
+	for _, st := range r.shards {
+		half := 0
+		for _, insts := range st.members {
+			if len(insts) == 2 {
+				a, b = append(a, insts[0].net), append(b, insts[1].net)
+				continue
+			}
+			if insts[0].honest {
+				if half%2 == 0 {
+					a = append(a, insts[0].net)
+				} else {
+					b = append(b, insts[0].net)
+				}
+				half++
+			}
+		}
+	}
+	r.net.Partition(a, b)
+}
+
+func (r *runner) drain(in *instance) {
+	rd := in.eng.Ready()
+	for _, out := range rd.Messages {
+		r.send(in, out)
+	}
+	for _, b := range rd.Optimistic {
+		r.onOptimistic(in, b)
+	}
+	for _, b := range rd.Final {
+		r.onFinal(in, b)
+	}
+}
+
+func (r *runner) payloadTxs(p []byte) int {
+	if _, id, ok := decodePayload(p); ok {
+		if b := r.batches[id]; b != nil {
+			return b.txs
+		}
+	}
+	return 0
+}
+
+func (r *runner) send(from *instance, out Outbound) {
+	meta := r.cfg.Protocol.Meta(out.Msg)
+	size := meta.Size + r.payloadTxs(meta.Payload)*r.cfg.TxSize
+	c := r.cfg.Costs
+	cost := time.Duration(meta.Signs)*c.BLSSign + c.CertAggregate(meta.Aggregated)
+	from.cpu.Run(cost, func() {
+		st := r.shards[from.shard]
+		for m, insts := range st.members {
+			if m == from.member || (out.To != Broadcast && out.To != m) {
+				continue
+			}
+			for _, to := range insts {
+				r.net.Send(from.net, to.net, size, func() { r.receive(to, from.member, out.Msg, meta) })
+			}
+		}
+	})
+}
+
+func (r *runner) receive(in *instance, from int, msg any, meta MsgMeta) {
+	if in.down {
+		return
+	}
+	c := r.cfg.Costs
+	cost := time.Duration(meta.Sigs)*c.BLSVerify
+	if meta.CertSigners > 0 {
+		cost += c.CertVerify(meta.CertSigners)
+	}
+	step := func() {
+		in.eng.Step(from, msg)
+		r.drain(in)
+	}
+	n := r.payloadTxs(meta.Payload)
+	if n == 0 {
+		in.cpu.Run(cost, step)
+		return
+	}
+	verify := time.Duration(math.Ceil(float64(n)*r.cfg.Protocol.SampleRate())) * c.TxVerify()
+	r.parallel(in, cost+verify, time.Duration(n)*c.TxExecute(), step)
+}
+
+// parallel spreads work over all of a node's cores (signature checks are
+// independent), then runs serial (execution, in block order) and done.
+func (r *runner) parallel(in *instance, work, serial time.Duration, done func()) {
+	k := in.cpu.Cores()
+	left := k
+	for range k {
+		in.cpu.Run(work/time.Duration(k), func() {
+			left--
+			if left == 0 {
+				in.cpu.Run(serial, done)
+			}
+		})
+	}
+}
+
+func (r *runner) maybePropose(in *instance) {
+	st := r.shards[in.shard]
+	if in.down || in.proposing || st.pool.size == 0 || !in.eng.WantsPayload() {
+		return
+	}
+	chunks := st.pool.take(r.cfg.MaxBlockTxs)
+	r.nextID++
+	b := &batch{id: r.nextID, shard: uint32(in.shard), chunks: chunks}
+	for _, ch := range chunks {
+		b.txs += ch.n
+	}
+	r.batches[b.id] = b
+	in.proposing = true
+	c := r.cfg.Costs
+	// The proposer checks every signature and executes every transfer.
+	r.parallel(in, time.Duration(b.txs)*c.TxVerify(), time.Duration(b.txs)*c.TxExecute(), func() {
+		in.proposing = false
+		in.eng.Propose(encodePayload(b.shard, b.id))
+		r.drain(in)
+	})
+}
+
+func (r *runner) inWindow() bool {
+	now := r.sim.Now()
+	return now >= r.start && now <= r.end
+}
+
+func (r *runner) onOptimistic(in *instance, blk Block) {
+	if !in.honest {
+		return
+	}
+	_, id, ok := decodePayload(blk.Payload)
+	b := r.batches[id]
+	if !ok || b == nil || b.optimists {
+		return
+	}
+	b.optimists = true
+	if !r.inWindow() {
+		return
+	}
+	for _, ch := range b.chunks {
+		if !ch.imp {
+			r.opt.Add(r.sim.Now()-ch.arrived, ch.n)
+		}
+	}
+}
+
+func (r *runner) onFinal(in *instance, blk Block) {
+	if !in.honest {
+		return
+	}
+	st := r.shards[in.shard]
+	if prev, ok := st.finalAt[blk.Height]; ok {
+		if prev != blk.ID && !st.conflicted[blk.Height] {
+			st.conflicted[blk.Height] = true
+		}
+		return
+	}
+	st.finalAt[blk.Height] = blk.ID
+	if r.inWindow() {
+		st.windowBlks++
+	}
+	if r.cfg.PartitionUntil > 0 && r.sim.Now() >= r.cfg.PartitionUntil {
+		st.healBlks++
+	}
+	_, id, ok := decodePayload(blk.Payload)
+	b := r.batches[id]
+	if !ok || b == nil || b.final {
+		return
+	}
+	b.final = true
+	if !b.optimists {
+		b.optimists = true
+		if r.inWindow() {
+			for _, ch := range b.chunks {
+				if !ch.imp {
+					r.opt.Add(r.sim.Now()-ch.arrived, ch.n)
+				}
+			}
+		}
+	}
+	exports := map[uint32]int{}
+	for _, ch := range b.chunks {
+		switch {
+		case ch.imp:
+			r.count(ch.n)
+			if r.inWindow() {
+				r.cross.Add(r.sim.Now()-ch.arrived, ch.n)
+			}
+		case ch.to == b.shard:
+			r.count(ch.n)
+			if r.inWindow() {
+				r.fin.Add(r.sim.Now()-ch.arrived, ch.n)
+			}
+		default:
+			exports[ch.to] += ch.n
+		}
+	}
+	for dest := range uint32(len(r.shards)) {
+		if exports[dest] > 0 {
+			r.sendProof(in, b, dest)
+		}
+	}
+}
+
+func (r *runner) count(n int) {
+	r.committedAll += uint64(n)
+	if r.inWindow() {
+		r.committed += uint64(n)
+	}
+}
+
+// sendProof carries a source shard's proof of acceptance (its finality
+// certificate plus a Merkle path per transfer) to every member of the
+// destination shard, which verifies it and queues the imports.
+func (r *runner) sendProof(from *instance, b *batch, dest uint32) {
+	var chunks []chunk
+	n := 0
+	for _, ch := range b.chunks {
+		if !ch.imp && ch.to == dest {
+			c := ch
+			c.imp = true
+			chunks = append(chunks, c)
+			n += ch.n
+		}
+	}
+	depth := int(math.Ceil(math.Log2(float64(max(b.txs, 2)))))
+	size := 96 + r.cfg.Committee/8 + n*(r.cfg.TxSize+32*depth)
+	c := r.cfg.Costs
+	signers := r.cfg.Committee - (r.cfg.Committee-1)/3
+	cost := c.CertVerify(signers) + time.Duration(n*depth)*c.Keccak
+	key := [2]uint64{b.id, uint64(dest)}
+	for _, insts := range r.shards[dest].members {
+		for _, to := range insts {
+			r.net.Send(from.net, to.net, size, func() {
+				if to.down {
+					return
+				}
+				to.cpu.Run(cost, func() {
+					if !to.honest || r.imports[key] {
+						return
+					}
+					r.imports[key] = true
+					for _, ch := range chunks {
+						r.shards[dest].pool.add(ch)
+					}
+				})
+			})
+		}
+	}
+}
+
+func (r *runner) result() Result {
+	cfg := r.cfg
+	res := Result{
+		Protocol: cfg.Protocol.Name(), Shards: cfg.Shards, Committee: cfg.Committee,
+		Faulty: int(math.Floor(cfg.Faulty*float64(cfg.Committee) + 1e-9)), Behaviour: cfg.Behaviour.String(),
+		OfferedTPS: cfg.Workload.Rate, CrossShare: cfg.Workload.CrossShare,
+		Optimistic: r.opt.Stats(), Final: r.fin.Stats(), Cross: r.cross.Stats(),
+		Events: r.sim.Processed(),
+	}
+	res.Throughput = round3(float64(r.committed) / cfg.Duration.Seconds())
+	res.PerShard = round3(res.Throughput / float64(cfg.Shards))
+	var busy, avail float64
+	for _, in := range r.all {
+		if in.honest {
+			busy += float64(in.cpu.Busy())
+			avail += float64(r.end) * float64(in.cpu.Cores())
+		}
+	}
+	if avail > 0 {
+		res.CPUUtil = round3(math.Min(busy/avail, 1))
+	}
+	for _, st := range r.shards {
+		res.Blocks += st.windowBlks
+		res.BlocksAfterHeal += st.healBlks
+		res.SafetyViolations += len(st.conflicted)
+		if st.windowBlks == 0 {
+			res.StalledShards++
+		}
+		res.Backlog += st.pool.size
+	}
+	ns := r.net.Stats()
+	res.Messages, res.Bytes = ns.Delivered, ns.Bytes
+	return res
+}
