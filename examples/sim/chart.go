@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -17,12 +18,15 @@ type series struct {
 	xs, ys []float64
 	points bool // markers only, no line
 	dashed bool
+	color  int // palette index; series of one group share a colour
 }
 
 // chart describes a line chart written as SVG.
 type chart struct {
 	title, xlabel, ylabel string
 	logX, logY            bool
+	legendBottom          bool // legend at the bottom instead of the top
+	legendRight           bool
 	series                []series
 	hlines                []hline
 }
@@ -48,19 +52,20 @@ func (c chart) save(path string) error {
 	p.Title.Text = c.title
 	p.X.Label.Text = c.xlabel
 	p.Y.Label.Text = c.ylabel
-	p.Legend.Top = true
-	p.Legend.Left = true
+	p.Legend.Top = !c.legendBottom
+	p.Legend.Left = !c.legendRight
+	p.Legend.TextStyle.Font.Size = vg.Points(8)
 	if c.logX {
 		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.X.Tick.Marker = powerTicks{}
 	}
 	if c.logY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = powerTicks{}
 	}
 	p.Add(plotter.NewGrid())
 	xmin, xmax := math.Inf(1), math.Inf(-1)
-	for i, s := range c.series {
+	for _, s := range c.series {
 		pts := make(plotter.XYs, 0, len(s.xs))
 		for j := range s.xs {
 			if (c.logX && s.xs[j] <= 0) || (c.logY && s.ys[j] <= 0) || math.IsNaN(s.ys[j]) {
@@ -72,7 +77,7 @@ func (c chart) save(path string) error {
 		if len(pts) == 0 {
 			continue
 		}
-		col := palette[i%len(palette)]
+		col := palette[s.color%len(palette)]
 		if s.points {
 			sc, err := plotter.NewScatter(pts)
 			if err != nil {
@@ -109,8 +114,33 @@ func (c chart) save(path string) error {
 		p.Add(l)
 		p.Legend.Add(h.name, l)
 	}
-	if err := p.Save(16*vg.Centimeter, 10*vg.Centimeter, path); err != nil {
+	if err := p.Save(18*vg.Centimeter, 12*vg.Centimeter, path); err != nil {
 		return fmt.Errorf("chart %s: %w", path, err)
 	}
 	return nil
+}
+
+// powerTicks labels a log axis at powers of ten ("1e-06", "0.01", "1000"),
+// without the float noise of plot.LogTicks.
+type powerTicks struct{}
+
+// Ticks returns a major tick at each power of ten in [lo, hi] and minor
+// ticks at 2…9 times it.
+func (powerTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		base := math.Pow(10, e)
+		for m := 1.0; m < 10; m++ {
+			v := m * base
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 {
+				t.Label = strconv.FormatFloat(v, 'g', 1, 64)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
 }

@@ -14,9 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/iostkit/iostkit/examples/sim/calib"
 )
@@ -31,6 +29,7 @@ type options struct {
 	seed        uint64
 	quick       bool
 	quiet       bool
+	format      string
 }
 
 // experiment is one standard experiment.
@@ -57,6 +56,7 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of every random choice of the run")
 	flag.BoolVar(&o.quick, "quick", false, "smaller sizes and shorter runs (a smoke test, not the published figures)")
 	flag.BoolVar(&o.quiet, "quiet", false, "no progress display on stderr")
+	flag.StringVar(&o.format, "format", "svg", "chart format: svg or png")
 	flag.Parse()
 	if err := run(o, *list); err != nil {
 		fmt.Fprintln(os.Stderr, "sim:", err)
@@ -102,7 +102,7 @@ func run(o options, list bool) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", e.name, err)
 		}
-		if err := r.write(o.out); err != nil {
+		if err := r.write(o.out, o.format); err != nil {
 			return err
 		}
 		prog.done("%s: wrote %s/%s.{csv,json,md} and %d chart(s)", e.name, o.out, r.name, len(r.charts))
@@ -129,7 +129,7 @@ func commandLine(o options, name string) string {
 }
 
 func runEDSFailExperiment(o options, _ *calib.Costs, prog *progress) (report, error) {
-	cfg := edsFailConfig{validators: 1200, sizes: []int{12, 24, 40, 60, 100}, fractions: []float64{0.1, 0.2, 0.25, 0.3, 1.0 / 3}, epochs: 2000, seed: o.seed}
+	cfg := edsFailConfig{validators: 1200, sizes: []int{12, 24, 40, 60, 100}, fractions: []float64{0.1, 0.2, 0.25, 0.3, 1.0 / 3}, epochs: 10000, seed: o.seed}
 	if o.quick {
 		cfg.validators, cfg.sizes, cfg.epochs = 240, []int{12, 24, 40}, 200
 	}
@@ -139,6 +139,3 @@ func runEDSFailExperiment(o options, _ *calib.Costs, prog *progress) (report, er
 	}
 	return edsFailReport(cfg, rows, commandLine(o, "eds-failure")), nil
 }
-
-var _ = slices.Sort[[]int]
-var _ = time.Second

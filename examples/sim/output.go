@@ -77,7 +77,11 @@ type report struct {
 	notes   string // findings (Markdown), after the table
 }
 
-func (r report) write(dir string) error {
+func (r report) write(dir, format string) error {
+	charts := map[string]chart{}
+	for name, c := range r.charts {
+		charts[strings.TrimSuffix(name, filepath.Ext(name))+"."+format] = c
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -91,8 +95,8 @@ func (r report) write(dir string) error {
 	}
 	var md strings.Builder
 	fmt.Fprintf(&md, "# %s\n\nReproduce with:\n\n```sh\n%s\n```\n\n%s\n\n", r.title, r.command, strings.TrimSpace(r.intro))
-	for _, name := range sortedKeys(r.charts) {
-		fmt.Fprintf(&md, "![%s](%s)\n\n", r.charts[name].title, name)
+	for _, name := range sortedKeys(charts) {
+		fmt.Fprintf(&md, "![%s](%s)\n\n", charts[name].title, name)
 	}
 	md.WriteString(r.table.markdown())
 	if r.notes != "" {
@@ -105,8 +109,8 @@ func (r report) write(dir string) error {
 			return err
 		}
 	}
-	for _, name := range sortedKeys(r.charts) {
-		if err := r.charts[name].save(filepath.Join(dir, name)); err != nil {
+	for _, name := range sortedKeys(charts) {
+		if err := charts[name].save(filepath.Join(dir, name)); err != nil {
 			return err
 		}
 	}

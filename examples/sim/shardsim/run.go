@@ -237,7 +237,7 @@ func (r *runner) receive(in *instance, from int, msg any, meta MsgMeta) {
 		return
 	}
 	c := r.cfg.Costs
-	cost := time.Duration(meta.Sigs)*c.BLSVerify
+	cost := time.Duration(meta.Sigs) * c.BLSVerify
 	if meta.CertSigners > 0 {
 		cost += c.CertVerify(meta.CertSigners)
 	}
