@@ -36,7 +36,7 @@ type options struct {
 type experiment struct {
 	name  string
 	about string
-	run   func(o options, costs *calib.Costs, prog *progress) (report, error)
+	run   func(e *env) (report, error)
 }
 
 func experiments() []experiment {
@@ -96,9 +96,9 @@ func run(o options, list bool) error {
 		}
 		return fmt.Errorf("unknown experiment %q (have %s, all)", o.experiment, strings.Join(names, ", "))
 	}
-	var costs *calib.Costs // loaded or measured on first use
+	en := &env{o: o, prog: prog}
 	for _, e := range todo {
-		r, err := e.run(o, costs, prog)
+		r, err := e.run(en)
 		if err != nil {
 			return fmt.Errorf("%s: %w", e.name, err)
 		}
@@ -128,7 +128,8 @@ func commandLine(o options, name string) string {
 	return strings.Join(parts, " ")
 }
 
-func runEDSFailExperiment(o options, _ *calib.Costs, prog *progress) (report, error) {
+func runEDSFailExperiment(e *env) (report, error) {
+	o, prog := e.o, e.prog
 	cfg := edsFailConfig{validators: 1200, sizes: []int{12, 24, 40, 60, 100}, fractions: []float64{0.1, 0.2, 0.25, 0.3, 1.0 / 3}, epochs: 10000, seed: o.seed}
 	if o.quick {
 		cfg.validators, cfg.sizes, cfg.epochs = 240, []int{12, 24, 40}, 200

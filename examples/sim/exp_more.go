@@ -1,0 +1,181 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/iostkit/iostkit/examples/sim/shardsim"
+)
+
+// committeeExperiment is experiment 2: finality latency against committee
+// size, one shard under a light load (so latency is the protocol's, not a
+// queue's).
+func committeeExperiment(e *env, engine string, sizes []int, rate float64, warm, dur time.Duration) (runDoc, error) {
+	costs, err := e.calibration()
+	if err != nil {
+		return runDoc{}, err
+	}
+	proto, err := newProtocol(engine)
+	if err != nil {
+		return runDoc{}, err
+	}
+	doc := runDoc{Experiment: "committee", Seed: e.o.seed, Calibration: costs}
+	for _, n := range sizes {
+		cfg := e.baseConfig(proto, costs)
+		cfg.Shards, cfg.Committee = 1, n
+		cfg.Warmup, cfg.Duration = warm, dur
+		cfg.Workload = shardsim.Workload{Rate: rate}
+		doc.Setup = setupDoc(cfg)
+		res, err := runOne(fmt.Sprintf("committee: %s N=%d", engine, n), cfg, e.prog)
+		if err != nil {
+			return runDoc{}, err
+		}
+		doc.Runs = append(doc.Runs, runRow{Engine: engine, Result: res})
+	}
+	return doc, nil
+}
+
+func committeeReport(e *env, doc runDoc, rate float64) report {
+	t := table{cols: []string{"validators", "final tx/s", "optimistic p50 ms", "final p50 ms", "final p99 ms", "blocks", "messages", "MB on the wire", "CPU util"}}
+	p50 := series{name: "final p50", color: 0}
+	p99 := series{name: "final p99", color: 1, dashed: true}
+	opt := series{name: "optimistic p50", color: 2}
+	for _, run := range doc.Runs {
+		r := run.Result
+		t.add(r.Committee, r.Throughput, r.Optimistic.P50MS, r.Final.P50MS, r.Final.P99MS, r.Blocks, r.Messages, float64(r.Bytes)/1e6, r.CPUUtil)
+		x := float64(r.Committee)
+		p50.xs, p50.ys = append(p50.xs, x), append(p50.ys, r.Final.P50MS)
+		p99.xs, p99.ys = append(p99.xs, x), append(p99.ys, r.Final.P99MS)
+		opt.xs, opt.ys = append(opt.xs, x), append(opt.ys, r.Optimistic.P50MS)
+	}
+	ch := chart{title: fmt.Sprintf("Experiment 2 — latency vs committee size (%s, %.0f tx/s)", doc.Runs[0].Engine, rate), xlabel: "validators in the shard", ylabel: "latency (ms)", logX: true, series: []series{opt, p50, p99}}
+	return report{name: "committee", title: "Experiment 2 — finality latency vs committee size", command: commandLine(e.o, "committee"),
+		table: t, data: doc, charts: map[string]chart{"committee.svg": ch}}
+}
+
+// enginesExperiment is experiment 3: every registered engine at one setup,
+// light and saturated.
+func enginesExperiment(e *env, engines []string, shards, committee int, warm, dur time.Duration) (runDoc, error) {
+	costs, err := e.calibration()
+	if err != nil {
+		return runDoc{}, err
+	}
+	doc := runDoc{Experiment: "engines", Seed: e.o.seed, Calibration: costs}
+	bound := verifyBound(costs, stdCores)
+	for _, name := range engines {
+		proto, err := newProtocol(name)
+		if err != nil {
+			return runDoc{}, err
+		}
+		for _, load := range []float64{0.1, 1.25} {
+			cfg := e.baseConfig(proto, costs)
+			cfg.Shards, cfg.Committee = shards, committee
+			cfg.Warmup, cfg.Duration = warm, dur
+			cfg.Workload = shardsim.Workload{Rate: load * bound * float64(shards), CrossShare: 0.1}
+			doc.Setup = setupDoc(cfg)
+			res, err := runOne(fmt.Sprintf("engines: %s load=%.2f", name, load), cfg, e.prog)
+			if err != nil {
+				return runDoc{}, err
+			}
+			doc.Runs = append(doc.Runs, runRow{Engine: name, Result: res})
+		}
+	}
+	return doc, nil
+}
+
+func enginesReport(e *env, doc runDoc) report {
+	t := table{cols: []string{"engine", "offered tx/s", "final tx/s", "optimistic p50 ms", "final p50 ms", "final p99 ms", "cross p50 ms", "blocks", "messages", "CPU util"}}
+	var lat, thr []series
+	for i, name := range distinctEngines(doc) {
+		l := series{name: name + " final p50 (ms)", color: i}
+		h := series{name: name + " final tx/s", color: i}
+		for _, run := range doc.Runs {
+			if run.Engine != name {
+				continue
+			}
+			r := run.Result
+			t.add(name, r.OfferedTPS, r.Throughput, r.Optimistic.P50MS, r.Final.P50MS, r.Final.P99MS, r.Cross.P50MS, r.Blocks, r.Messages, r.CPUUtil)
+			l.xs, l.ys = append(l.xs, r.OfferedTPS), append(l.ys, r.Final.P50MS)
+			h.xs, h.ys = append(h.xs, r.OfferedTPS), append(h.ys, r.Throughput)
+		}
+		lat, thr = append(lat, l), append(thr, h)
+	}
+	return report{name: "engines", title: "Experiment 3 — PoB vs the second engine at equal setup", command: commandLine(e.o, "engines"),
+		table: t, data: doc, charts: map[string]chart{
+			"engines-latency.svg":    {title: "Experiment 3 — finality latency vs offered load", xlabel: "offered transfers/s", ylabel: "final p50 (ms)", logX: true, series: lat},
+			"engines-throughput.svg": {title: "Experiment 3 — throughput vs offered load", xlabel: "offered transfers/s", ylabel: "finalized transfers/s", logX: true, logY: true, series: thr},
+		}}
+}
+
+func distinctEngines(doc runDoc) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range doc.Runs {
+		if !seen[r.Engine] {
+			seen[r.Engine] = true
+			out = append(out, r.Engine)
+		}
+	}
+	return out
+}
+
+// adversaryExperiment is experiment 4: safety and liveness against the
+// faulty fraction, with crashed members and with Twins under a partition.
+func adversaryExperiment(e *env, engine string, committee int, fractions []float64, warm, dur time.Duration) (runDoc, error) {
+	costs, err := e.calibration()
+	if err != nil {
+		return runDoc{}, err
+	}
+	proto, err := newProtocol(engine)
+	if err != nil {
+		return runDoc{}, err
+	}
+	doc := runDoc{Experiment: "adversary", Seed: e.o.seed, Calibration: costs}
+	for _, b := range []shardsim.Behaviour{shardsim.Crash, shardsim.Twins} {
+		for _, f := range fractions {
+			cfg := e.baseConfig(proto, costs)
+			cfg.Shards, cfg.Committee = 1, committee
+			cfg.Warmup, cfg.Duration = warm, dur
+			cfg.Workload = shardsim.Workload{Rate: 2000}
+			cfg.Faulty, cfg.Behaviour = f, b
+			if b == shardsim.Twins {
+				// Split the honest members for the first half of the measured
+				// window, then heal.
+				cfg.PartitionFrom, cfg.PartitionUntil = warm, warm+dur/2
+			}
+			doc.Setup = setupDoc(cfg)
+			doc.Setup["partition"] = "twins: honest members split in two halves from the end of warm-up for half the measured window"
+			res, err := runOne(fmt.Sprintf("adversary: %s %s f=%.2f", engine, b, f), cfg, e.prog)
+			if err != nil {
+				return runDoc{}, err
+			}
+			doc.Runs = append(doc.Runs, runRow{Engine: engine, Result: res})
+		}
+	}
+	return doc, nil
+}
+
+func adversaryReport(e *env, doc runDoc) report {
+	t := table{cols: []string{"behaviour", "faulty", "of", "tolerated f", "final tx/s", "blocks", "blocks after heal", "safety violations", "final p50 ms"}}
+	viol := series{name: "twins: safety violations", color: 1}
+	live := series{name: "crash: finalized blocks", color: 0}
+	for _, run := range doc.Runs {
+		r := run.Result
+		tol := (r.Committee - 1) / 3
+		after := "—"
+		if r.Behaviour == "twins" {
+			after = fmt.Sprint(r.BlocksAfterHeal)
+		}
+		t.add(r.Behaviour, r.Faulty, r.Committee, tol, r.Throughput, r.Blocks, after, r.SafetyViolations, r.Final.P50MS)
+		x := float64(r.Faulty) / float64(r.Committee)
+		if r.Behaviour == "twins" {
+			viol.xs, viol.ys = append(viol.xs, x), append(viol.ys, float64(r.SafetyViolations))
+		} else {
+			live.xs, live.ys = append(live.xs, x), append(live.ys, float64(r.Blocks))
+		}
+	}
+	return report{name: "adversary", title: "Experiment 4 — safety and liveness vs adversary fraction", command: commandLine(e.o, "adversary"),
+		table: t, data: doc, charts: map[string]chart{
+			"adversary.svg": {title: "Experiment 4 — safety and liveness vs faulty fraction", xlabel: "faulty fraction of the committee", ylabel: "count", series: []series{live, viol}},
+		}}
+}
