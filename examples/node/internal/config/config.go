@@ -1,0 +1,253 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// ErrInvalid is wrapped by every Validate and Load error about a field.
+var ErrInvalid = errors.New("config: invalid")
+
+// Duration is a time.Duration written as a Go duration string ("500ms").
+type Duration time.Duration
+
+// UnmarshalText parses a duration string.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%w: duration %q: %v", ErrInvalid, b, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalText writes the duration string.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// Config is the whole node configuration.
+type Config struct {
+	// ChainID is signed into every transaction. Default 2026.
+	ChainID uint64 `toml:"chain_id" comment:"signed into every transaction (default 2026)"`
+	// Shards is the number of shards. Default 4.
+	Shards uint32 `toml:"shards" comment:"number of shards (default 4)"`
+	// Validators is the size of the validator set, cut into shards by eds
+	// each epoch. Default 4 per shard for a local network; in network mode,
+	// the number of processes.
+	Validators int `toml:"validators" comment:"validator set size, cut into shards by eds each epoch (default 4 per shard)"`
+	// Believable is the believable league size per shard. Default 1.
+	Believable int `toml:"believable" comment:"believable league size per shard (default 1)"`
+	// DemoAccounts is how many deterministic demo accounts genesis funds.
+	// Default 64.
+	DemoAccounts int `toml:"demo_accounts" comment:"pre-funded deterministic demo accounts (default 64)"`
+	// DataDir holds the state and block stores. Default: a fresh directory
+	// under os.TempDir().
+	DataDir string `toml:"data_dir" comment:"state and block stores (default: a fresh directory under the system temp dir)"`
+	// Backend is the state store: pebble, goleveldb or memdb. Default pebble.
+	Backend string `toml:"backend" comment:"state store backend: pebble, goleveldb or memdb (default pebble)"`
+	// Engine is the consensus engine: pob or roundrobin. Default pob.
+	Engine string `toml:"engine" comment:"consensus engine: pob or roundrobin (default pob)"`
+	// Tick is the consensus clock period. Default 50ms.
+	Tick Duration `toml:"tick" comment:"consensus tick period (default 50ms)"`
+	// EpochLength is the wall time between epoch changes. Default 2m.
+	EpochLength Duration `toml:"epoch_length" comment:"time between epoch changes (default 2m)"`
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string `toml:"log_level" comment:"debug, info, warn or error (default info)"`
+
+	API     API     `toml:"api"`
+	P2P     P2P     `toml:"p2p"`
+	Mempool Mempool `toml:"mempool"`
+	Load    Load    `toml:"load"`
+}
+
+// API configures the HTTP server.
+type API struct {
+	// Listen is the HTTP address of the API, metrics and web page. Default
+	// 127.0.0.1:8645; port 0 picks a free port.
+	Listen string `toml:"listen" comment:"HTTP address of the API, /metrics and the web page (default 127.0.0.1:8645)"`
+}
+
+// P2P configures libp2p. An empty Listen means the single-process local
+// network.
+type P2P struct {
+	// Listen is a libp2p multiaddr, e.g. /ip4/0.0.0.0/tcp/4001. Empty: run
+	// the local network in one process.
+	Listen string `toml:"listen" comment:"libp2p listen multiaddr; empty runs the whole network in this process"`
+	// Peers are multiaddrs with /p2p/ ids to dial at start.
+	Peers []string `toml:"peers" comment:"bootstrap peers (multiaddrs with /p2p/<id>)"`
+	// ValidatorIndex is this process's validator in the deterministic
+	// validator set.
+	ValidatorIndex int `toml:"validator_index" comment:"this process's validator index in the deterministic validator set"`
+}
+
+// Mempool bounds each shard's pool; see the mempool package.
+type Mempool struct {
+	Capacity    int    `toml:"capacity" comment:"most transactions per shard pool (default 50000)"`
+	PerSender   int    `toml:"per_sender" comment:"most waiting transactions per sender (default 256)"`
+	MaxNonceGap uint64 `toml:"max_nonce_gap" comment:"how far ahead of its ledger nonce a sender may go (default 256)"`
+}
+
+// Load configures the built-in load of the local network.
+type Load struct {
+	// Rate is transfers per second; 0 disables it; default 50 in the
+	// local network.
+	Rate int `toml:"rate" comment:"built-in transfers per second in the local network (default 50, -1 disables)"`
+	// CrossShardPercent is the share of cross-shard transfers. Default 10.
+	CrossShardPercent int `toml:"cross_shard_percent" comment:"share of cross-shard transfers in percent (default 10)"`
+}
+
+// Defaults.
+const (
+	DefaultChainID      = 2026
+	DefaultShards       = 4
+	DefaultPerShard     = 4
+	DefaultBelievable   = 1
+	DefaultDemoAccounts = 64
+	DefaultBackend      = "pebble"
+	DefaultEngine       = "pob"
+	DefaultTick         = Duration(50 * time.Millisecond)
+	DefaultEpochLength  = Duration(2 * time.Minute)
+	DefaultAPIListen    = "127.0.0.1:8645"
+	DefaultLoadRate     = 50
+	DefaultCrossShard   = 10
+)
+
+// Backends and engines accepted.
+var (
+	Backends = []string{"pebble", "goleveldb", "memdb"}
+	Engines  = []string{"pob", "roundrobin"}
+)
+
+// Network reports whether the node runs one validator over libp2p rather
+// than the whole local network.
+func (c Config) Network() bool { return c.P2P.Listen != "" }
+
+// WithDefaults returns c with every zero field set to its default.
+func (c Config) WithDefaults() Config {
+	if c.ChainID == 0 {
+		c.ChainID = DefaultChainID
+	}
+	if c.Shards == 0 {
+		c.Shards = DefaultShards
+	}
+	if c.Validators == 0 {
+		c.Validators = DefaultPerShard * int(c.Shards)
+	}
+	if c.Believable == 0 {
+		c.Believable = DefaultBelievable
+	}
+	if c.DemoAccounts == 0 {
+		c.DemoAccounts = DefaultDemoAccounts
+	}
+	if c.Backend == "" {
+		c.Backend = DefaultBackend
+	}
+	if c.Engine == "" {
+		c.Engine = DefaultEngine
+	}
+	if c.Tick == 0 {
+		c.Tick = DefaultTick
+	}
+	if c.EpochLength == 0 {
+		c.EpochLength = DefaultEpochLength
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	if c.API.Listen == "" {
+		c.API.Listen = DefaultAPIListen
+	}
+	if c.Load.Rate == 0 {
+		c.Load.Rate = DefaultLoadRate
+	}
+	if c.Load.CrossShardPercent == 0 {
+		c.Load.CrossShardPercent = DefaultCrossShard
+	}
+	if c.DataDir == "" {
+		c.DataDir = filepath.Join(os.TempDir(), fmt.Sprintf("iostkit-node-%d", os.Getpid()))
+	}
+	return c
+}
+
+// Validate checks c after defaults; it names the first bad field.
+func (c Config) Validate() error {
+	c = c.WithDefaults()
+	bad := func(field, format string, a ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrInvalid, field, fmt.Sprintf(format, a...))
+	}
+	switch {
+	case c.Shards > 64:
+		return bad("shards", "%d shards, at most 64", c.Shards)
+	case c.Validators < int(c.Shards):
+		return bad("validators", "%d validators for %d shards", c.Validators, c.Shards)
+	case c.Believable < 0 || c.Believable >= c.Validators/int(c.Shards):
+		return bad("believable", "league of %d does not fit shards of %d", c.Believable, c.Validators/int(c.Shards))
+	case c.DemoAccounts < 0 || c.DemoAccounts > 100_000:
+		return bad("demo_accounts", "%d, want 0..100000", c.DemoAccounts)
+	case !oneOf(c.Backend, Backends):
+		return bad("backend", "%q, want one of %s", c.Backend, strings.Join(Backends, ", "))
+	case !oneOf(c.Engine, Engines):
+		return bad("engine", "%q, want one of %s", c.Engine, strings.Join(Engines, ", "))
+	case c.Tick < Duration(time.Millisecond):
+		return bad("tick", "%s, at least 1ms", time.Duration(c.Tick))
+	case c.EpochLength < c.Tick*10:
+		return bad("epoch_length", "%s, at least 10 ticks", time.Duration(c.EpochLength))
+	case !oneOf(c.LogLevel, []string{"debug", "info", "warn", "error"}):
+		return bad("log_level", "%q", c.LogLevel)
+	case c.Load.CrossShardPercent < 0 || c.Load.CrossShardPercent > 100:
+		return bad("load.cross_shard_percent", "%d, want 0..100", c.Load.CrossShardPercent)
+	case c.Load.Rate < -1:
+		return bad("load.rate", "%d", c.Load.Rate)
+	case c.Network() && (c.P2P.ValidatorIndex < 0 || c.P2P.ValidatorIndex >= c.Validators):
+		return bad("p2p.validator_index", "%d outside 0..%d", c.P2P.ValidatorIndex, c.Validators-1)
+	case c.Mempool.Capacity < 0 || c.Mempool.PerSender < 0:
+		return bad("mempool", "negative limit")
+	}
+	return nil
+}
+
+func oneOf(s string, set []string) bool {
+	for _, x := range set {
+		if s == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Parse reads a TOML configuration; unknown keys are an error, so a typo
+// does not silently fall back to a default.
+func Parse(b []byte) (Config, error) {
+	var c Config
+	dec := toml.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	return c, c.Validate()
+}
+
+// ReadFile reads the TOML file at path.
+func ReadFile(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, err
+	}
+	return Parse(b)
+}
+
+// Default returns the documented defaults as TOML.
+func Default() []byte {
+	c := Config{}.WithDefaults()
+	c.DataDir = ""
+	b, err := toml.Marshal(c)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

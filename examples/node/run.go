@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/iostkit/iostkit/examples/node/internal/api"
+	"github.com/iostkit/iostkit/examples/node/internal/chain"
+	"github.com/iostkit/iostkit/examples/node/internal/config"
+	"github.com/iostkit/iostkit/examples/node/internal/loadgen"
+	"github.com/iostkit/iostkit/examples/node/internal/node"
+	"golang.org/x/sync/errgroup"
+)
+
+func runCmd(args []string) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	cfgPath := fs.String("config", "", "TOML config file (see `node config`)")
+	var c config.Config
+	fs.StringVar(&c.API.Listen, "api", "", "HTTP listen address (default 127.0.0.1:8645; port 0 picks one)")
+	fs.StringVar(&c.P2P.Listen, "listen", "", "libp2p multiaddr; set to run one validator over libp2p")
+	peers := fs.String("peers", "", "comma-separated bootstrap multiaddrs with /p2p/<id>")
+	fs.IntVar(&c.P2P.ValidatorIndex, "validator-index", 0, "this process's validator index (network mode)")
+	fs.IntVar(&c.Validators, "validators", 0, "validator set size (default 4 per shard; network mode: number of processes)")
+	shards := fs.Uint("shards", 0, "number of shards (default 4)")
+	fs.StringVar(&c.Engine, "engine", "", "consensus engine: pob or roundrobin")
+	fs.StringVar(&c.DataDir, "data-dir", "", "data directory (default under the system temp dir)")
+	fs.StringVar(&c.Backend, "backend", "", "state backend: pebble, goleveldb or memdb")
+	fs.IntVar(&c.Load.Rate, "load", 0, "built-in load in transfers/s (default 50; -1 disables)")
+	fs.IntVar(&c.Load.CrossShardPercent, "cross-shard", 0, "cross-shard share of the built-in load, percent (default 10)")
+	fs.StringVar(&c.LogLevel, "log-level", "", "debug, info, warn or error")
+	epoch := fs.Duration("epoch", 0, "epoch length (default 2m)")
+	quiet := fs.Bool("quiet", false, "no live summary on stdout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cfgPath != "" {
+		file, err := config.ReadFile(*cfgPath)
+		if err != nil {
+			return err
+		}
+		c = merge(file, c, fs)
+	}
+	c.Shards = uint32(*shards)
+	if *peers != "" {
+		c.P2P.Peers = strings.Split(*peers, ",")
+	}
+	c.EpochLength = config.Duration(*epoch)
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
+		return err
+	}
+
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level(c.LogLevel)}))
+	n, err := node.New(c, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.API.Listen)
+	if err != nil {
+		return err
+	}
+	log.Info("node started", "shards", c.Shards, "validators", c.Validators, "engine", c.Engine,
+		"api", "http://"+ln.Addr().String(), "data_dir", c.DataDir)
+	fmt.Printf("API and live page: http://%s/\n", ln.Addr())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g, ctx := errgroup.WithContext(ctx)
+	srv := &http.Server{Handler: api.New(n, log), ReadHeaderTimeout: 5 * time.Second}
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	g.Go(func() error { return n.Run(ctx) })
+	if c.Load.Rate > 0 && !c.Network() {
+		g.Go(func() error { return localLoad(ctx, n, c, log) })
+	}
+	if !*quiet {
+		g.Go(func() error { return summary(ctx, n) })
+	}
+	err = g.Wait()
+	if cerr := n.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// merge lays the flags that were set over the file's values.
+func merge(file, flags config.Config, fs *flag.FlagSet) config.Config {
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "api":
+			file.API.Listen = flags.API.Listen
+		case "listen":
+			file.P2P.Listen = flags.P2P.Listen
+		case "validator-index":
+			file.P2P.ValidatorIndex = flags.P2P.ValidatorIndex
+		case "validators":
+			file.Validators = flags.Validators
+		case "engine":
+			file.Engine = flags.Engine
+		case "data-dir":
+			file.DataDir = flags.DataDir
+		case "backend":
+			file.Backend = flags.Backend
+		case "load":
+			file.Load.Rate = flags.Load.Rate
+		case "cross-shard":
+			file.Load.CrossShardPercent = flags.Load.CrossShardPercent
+		case "log-level":
+			file.LogLevel = flags.LogLevel
+		}
+	})
+	return file
+}
+
+func level(s string) slog.Level {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(s))
+	return l
+}
+
+// localLoad submits the built-in load of the local network.
+func localLoad(ctx context.Context, n *node.Node, c config.Config, log *slog.Logger) error {
+	keys := make([]*ecdsa.PrivateKey, 0, c.DemoAccounts)
+	for i := 0; i < c.DemoAccounts; i++ {
+		keys = append(keys, chain.DemoKey(i))
+	}
+	gen, err := loadgen.New(c.ChainID, c.Shards, keys, c.Load.CrossShardPercent, 1)
+	if err != nil {
+		return err
+	}
+	for _, a := range gen.Accounts() {
+		gen.SetNonce(a.Addr, n.Shards()[a.Shard].Nonce(a.Addr))
+	}
+	period := time.Second / time.Duration(c.Load.Rate)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		tx, err := gen.Next(1 + uint64(time.Now().UnixNano()%1000))
+		if err != nil {
+			return err
+		}
+		if err := n.Submit(tx); err != nil {
+			// The pool refused it (full, or the sender is too far ahead):
+			// resynchronise the sender's nonce with the ledger and go on.
+			log.Debug("load: refused", "err", err)
+			gen.SetNonce(tx.From(), n.Shards()[tx.Shard].Nonce(tx.From())+uint64(n.Shards()[tx.Shard].Pool().PendingOf(tx.From())))
+		}
+	}
+}
+
+// summary prints one line every two seconds.
+func summary(ctx context.Context, n *node.Node) error {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		st := n.Status()
+		heights := make([]string, len(st.Shards))
+		for i, s := range st.Shards {
+			heights[i] = fmt.Sprint(s.Height)
+		}
+		fmt.Printf("%s epoch %d | finalized height per shard %s | %.0f tx/s | %d tx final | cross-shard committed %d, in flight %d\n",
+			time.Now().Format("15:04:05"), st.Epoch, strings.Join(heights, "/"), st.TxPerSecond, st.FinalTxs, st.CrossCredited, st.CrossBacklog)
+	}
+}
