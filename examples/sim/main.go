@@ -10,13 +10,16 @@
 package main
 
 import (
-	"errors"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/iostkit/iostkit/examples/sim/calib"
+	"github.com/iostkit/iostkit/examples/sim/des"
+	"github.com/iostkit/iostkit/examples/sim/shardsim"
 )
 
 // options are the command-line flags.
@@ -30,6 +33,22 @@ type options struct {
 	quick       bool
 	quiet       bool
 	format      string
+	single      singleRun
+}
+
+// singleRun are the flags of a one-off run (no -experiment).
+type singleRun struct {
+	engine           string
+	shards           int
+	committee        int
+	rate, cross      float64
+	warmup, duration time.Duration
+	faulty           float64
+	behaviour        string
+	latency          time.Duration
+	bandwidth        float64
+	loss             float64
+	cores, blockTxs  int
 }
 
 // experiment is one standard experiment.
@@ -41,6 +60,50 @@ type experiment struct {
 
 func experiments() []experiment {
 	return []experiment{
+		{"shards", "1: throughput vs shard count at 0% and 10% cross-shard (pob)", func(e *env) (report, error) {
+			shards, committee, warm, dur := []int{1, 2, 4, 8, 16, 32, 64}, 16, time.Second, 4*time.Second
+			if e.o.quick {
+				shards, committee, warm, dur = []int{1, 2, 4}, 4, 500*time.Millisecond, time.Second
+			}
+			doc, err := shardsExperiment(e, "pob", shards, committee, warm, dur)
+			if err != nil {
+				return report{}, err
+			}
+			return shardsReport(e, doc, committee), nil
+		}},
+		{"committee", "2: finality latency vs committee size (pob)", func(e *env) (report, error) {
+			sizes, rate, warm, dur := []int{4, 8, 16, 32, 64, 128, 256}, 2000.0, time.Second, 3*time.Second
+			if e.o.quick {
+				sizes, warm, dur = []int{4, 8, 16}, 500*time.Millisecond, time.Second
+			}
+			doc, err := committeeExperiment(e, "pob", sizes, rate, warm, dur)
+			if err != nil {
+				return report{}, err
+			}
+			return committeeReport(e, doc, rate), nil
+		}},
+		{"engines", "3: every engine at one setup, light and saturated load", func(e *env) (report, error) {
+			shards, committee, warm, dur := 4, 16, time.Second, 4*time.Second
+			if e.o.quick {
+				shards, committee, warm, dur = 2, 4, 500*time.Millisecond, time.Second
+			}
+			doc, err := enginesExperiment(e, protocolNames(), shards, committee, warm, dur)
+			if err != nil {
+				return report{}, err
+			}
+			return enginesReport(e, doc), nil
+		}},
+		{"adversary", "4: safety and liveness vs faulty fraction 0…0.4 (crash, twins)", func(e *env) (report, error) {
+			committee, warm, dur := 10, time.Second, 6*time.Second
+			if e.o.quick {
+				warm, dur = 500*time.Millisecond, 2*time.Second
+			}
+			doc, err := adversaryExperiment(e, "pob", committee, []float64{0, 0.1, 0.2, 0.3, 0.4}, warm, dur)
+			if err != nil {
+				return report{}, err
+			}
+			return adversaryReport(e, doc), nil
+		}},
 		{"eds-failure", "5: eds shard-failure table vs sampled eds.Assign", runEDSFailExperiment},
 	}
 }
@@ -57,21 +120,36 @@ func main() {
 	flag.BoolVar(&o.quick, "quick", false, "smaller sizes and shorter runs (a smoke test, not the published figures)")
 	flag.BoolVar(&o.quiet, "quiet", false, "no progress display on stderr")
 	flag.StringVar(&o.format, "format", "svg", "chart format: svg or png")
+	flag.StringVar(&o.single.engine, "engine", "pob", "consensus engine of a single run")
+	flag.IntVar(&o.single.shards, "shards", 4, "shards of a single run")
+	flag.IntVar(&o.single.committee, "committee", 16, "validators per shard of a single run")
+	flag.Float64Var(&o.single.rate, "rate", 20_000, "offered transfers/s of a single run (all shards)")
+	flag.Float64Var(&o.single.cross, "cross", 0.1, "cross-shard share of a single run")
+	flag.DurationVar(&o.single.warmup, "warmup", time.Second, "virtual warm-up of a single run")
+	flag.DurationVar(&o.single.duration, "duration", 5*time.Second, "virtual measured window of a single run")
+	flag.Float64Var(&o.single.faulty, "faulty", 0, "faulty fraction of each committee in a single run")
+	flag.StringVar(&o.single.behaviour, "behaviour", "crash", "what faulty members do: crash or twins (partitioned for the first half of the window)")
+	flag.DurationVar(&o.single.latency, "latency", 20*time.Millisecond, "one-way latency floor; a log-normal tail with the same median is added")
+	flag.Float64Var(&o.single.bandwidth, "bandwidth", 125e6, "uplink bytes/s per validator (0: unlimited)")
+	flag.Float64Var(&o.single.loss, "loss", 0, "message loss probability")
+	flag.IntVar(&o.single.cores, "cores", 2, "cores per validator")
+	flag.IntVar(&o.single.blockTxs, "block-txs", 2000, "maximum transfers per proposal")
 	flag.Parse()
-	if err := run(o, *list); err != nil {
+	if *list {
+		for _, e := range experiments() {
+			fmt.Printf("%-14s %s\n", e.name, e.about)
+		}
+		return
+	}
+	if err := runOptions(o); err != nil {
 		fmt.Fprintln(os.Stderr, "sim:", err)
 		os.Exit(1)
 	}
 }
 
-func run(o options, list bool) error {
+// runOptions does what the flags ask.
+func runOptions(o options) error {
 	prog := newProgress(os.Stderr, o.quiet)
-	if list {
-		for _, e := range experiments() {
-			fmt.Printf("%-14s %s\n", e.name, e.about)
-		}
-		return nil
-	}
 	if o.calibrate {
 		c, err := calib.Measure(calib.Options{Progress: func(op string) { prog.update(true, "calibrating: %s", op) }})
 		if err != nil {
@@ -81,7 +159,7 @@ func run(o options, list bool) error {
 		return c.Save(o.calibOut)
 	}
 	if o.experiment == "" {
-		return errors.New("nothing to do: give -experiment NAME (see -list) or -calibrate")
+		return runSingle(&env{o: o, prog: prog})
 	}
 	var todo []experiment
 	for _, e := range experiments() {
@@ -139,4 +217,49 @@ func runEDSFailExperiment(e *env) (report, error) {
 		return report{}, err
 	}
 	return edsFailReport(cfg, rows, commandLine(o, "eds-failure")), nil
+}
+
+// runSingle runs the one configuration the flags describe and prints its
+// Result as JSON on stdout.
+func runSingle(e *env) error {
+	sr := e.o.single
+	costs, err := e.calibration()
+	if err != nil {
+		return err
+	}
+	proto, err := newProtocol(sr.engine)
+	if err != nil {
+		return err
+	}
+	cfg := e.baseConfig(proto, costs)
+	cfg.Shards, cfg.Committee, cfg.Cores, cfg.MaxBlockTxs = sr.shards, sr.committee, sr.cores, sr.blockTxs
+	cfg.Warmup, cfg.Duration = sr.warmup, sr.duration
+	cfg.Workload = shardsim.Workload{Rate: sr.rate, CrossShare: sr.cross}
+	cfg.Net = des.NetConfig{Latency: des.LogNormal{Min: sr.latency, Median: sr.latency, Sigma: 0.5}, Bandwidth: sr.bandwidth, Loss: sr.loss}
+	cfg.Faulty = sr.faulty
+	switch sr.behaviour {
+	case "crash":
+		cfg.Behaviour = shardsim.Crash
+	case "twins":
+		cfg.Behaviour = shardsim.Twins
+		cfg.PartitionFrom, cfg.PartitionUntil = sr.warmup, sr.warmup+sr.duration/2
+	default:
+		return fmt.Errorf("unknown -behaviour %q (crash, twins)", sr.behaviour)
+	}
+	res, err := runOne("run", cfg, e.prog)
+	if err != nil {
+		return err
+	}
+	e.prog.done("run: %.0f tx/s finalized, final p50 %.1f ms", res.Throughput, res.Final.P50MS)
+	out := struct {
+		Setup       map[string]string `json:"setup"`
+		Calibration calib.Costs       `json:"calibration"`
+		Result      shardsim.Result   `json:"result"`
+	}{setupDoc(cfg), costs, res}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Println(string(b))
+	return nil
 }

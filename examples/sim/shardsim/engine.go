@@ -30,11 +30,13 @@ type Outbound struct {
 	Msg any
 }
 
-// Block is a committed block as the simulator sees it.
+// Block is a committed block as the simulator sees it: its payloads are
+// those the simulator handed to Propose (in any engine-defined order, and
+// possibly several proposers' payloads in one block).
 type Block struct {
-	Height  uint64
-	ID      [32]byte
-	Payload []byte
+	Height   uint64
+	ID       [32]byte
+	Payloads [][]byte
 }
 
 // Ready is an engine's output.
@@ -55,9 +57,15 @@ type MsgMeta struct {
 	Kind string
 	// Size is the encoded size in bytes (bandwidth).
 	Size int
-	// Payload is the block payload the message carries, if any: the
-	// receiver verifies (a share of) its transfers and executes them.
-	Payload []byte
+	// Payloads are the proposal payloads the message carries that the
+	// receiver checks: it re-verifies the signatures of a share Verify of
+	// their transfers. (Every member executes every transfer when its block
+	// is finalized, whatever message carried it.)
+	Payloads [][]byte
+	// Verify is the share in [0, 1] of the payloads' transfers the receiver
+	// re-verifies: 1 for a classic BFT validator, PoB's sampling
+	// probability p for its normal league.
+	Verify float64
 	// Sigs is the number of single BLS signatures the receiver verifies.
 	Sigs int
 	// CertSigners is the number of signers of an aggregate certificate the
@@ -67,6 +75,14 @@ type MsgMeta struct {
 	Signs int
 	// Aggregated is the number of signatures the sender aggregated into it.
 	Aggregated int
+}
+
+// Sampler is an optional Engine capability: the share of a message's
+// payload transfers this validator re-verifies, when it differs from the
+// message's MsgMeta.Verify (PoB's believable members do not sample their
+// peers' optimistic blocks; its normal league samples a share p).
+type Sampler interface {
+	VerifyShare(msg any) (share float64, ok bool)
 }
 
 // Protocol builds the engines of a committee. It is what a researcher
@@ -82,8 +98,4 @@ type Protocol interface {
 	Meta(msg any) MsgMeta
 	// TicksPerSecond is how many Ticks an engine expects per second.
 	TicksPerSecond() int
-	// SampleRate is the fraction of a block's transfers a validator that
-	// did not propose it re-verifies (1 for classic BFT, PoB's p for the
-	// normal league).
-	SampleRate() float64
 }

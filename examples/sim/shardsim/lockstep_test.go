@@ -33,20 +33,17 @@ type lockstepProtocol struct{ sample float64 }
 
 func (lockstepProtocol) Name() string        { return "lockstep" }
 func (lockstepProtocol) TicksPerSecond() int { return 100 }
-func (p lockstepProtocol) SampleRate() float64 {
-	return p.sample
-}
 
 func (lockstepProtocol) NewEngine(_, member, size int, _ uint64) (shardsim.Engine, error) {
 	return &lockstep{me: member, n: size, votes: map[[32]byte]map[int]bool{}, blocks: map[[32]byte][]byte{}}, nil
 }
 
-func (lockstepProtocol) Meta(msg any) shardsim.MsgMeta {
+func (p lockstepProtocol) Meta(msg any) shardsim.MsgMeta {
 	m := msg.(lsMsg)
 	if m.vote {
 		return shardsim.MsgMeta{Kind: "vote", Size: 48 + 8 + 32, Sigs: 1, Signs: 1}
 	}
-	return shardsim.MsgMeta{Kind: "proposal", Size: 48 + 8 + 32 + len(m.payload), Payload: m.payload, Sigs: 1, Signs: 1}
+	return shardsim.MsgMeta{Kind: "proposal", Size: 48 + 8 + 32 + len(m.payload), Payloads: [][]byte{m.payload}, Verify: p.sample, Sigs: 1, Signs: 1}
 }
 
 func (l *lockstep) leader() int { return int((l.height + uint64(l.n) - 1) % uint64(l.n)) }
@@ -86,7 +83,7 @@ func (l *lockstep) Step(from int, msg any) {
 	l.votes[m.id][from] = true
 	payload, known := l.blocks[m.id]
 	if known && len(l.votes[m.id]) >= l.n-(l.n-1)/3 {
-		l.ready.Final = append(l.ready.Final, shardsim.Block{Height: l.height, ID: m.id, Payload: payload})
+		l.ready.Final = append(l.ready.Final, shardsim.Block{Height: l.height, ID: m.id, Payloads: [][]byte{payload}})
 		l.height++
 		l.proposed, l.voted = false, false
 		l.votes = map[[32]byte]map[int]bool{}

@@ -85,3 +85,10 @@ func decodePayload(b []byte) (shard uint32, id uint64, ok bool) {
 	}
 	return binary.BigEndian.Uint32(b[4:]), binary.BigEndian.Uint64(b[8:]), true
 }
+
+// IsPayload reports whether b is a batch reference the simulator handed to
+// an engine's Propose.
+func IsPayload(b []byte) bool {
+	_, _, ok := decodePayload(b)
+	return ok
+}

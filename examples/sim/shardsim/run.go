@@ -205,18 +205,21 @@ func (r *runner) drain(in *instance) {
 	}
 }
 
-func (r *runner) payloadTxs(p []byte) int {
-	if _, id, ok := decodePayload(p); ok {
-		if b := r.batches[id]; b != nil {
-			return b.txs
+func (r *runner) payloadTxs(ps [][]byte) int {
+	n := 0
+	for _, p := range ps {
+		if _, id, ok := decodePayload(p); ok {
+			if b := r.batches[id]; b != nil {
+				n += b.txs
+			}
 		}
 	}
-	return 0
+	return n
 }
 
 func (r *runner) send(from *instance, out Outbound) {
 	meta := r.cfg.Protocol.Meta(out.Msg)
-	size := meta.Size + r.payloadTxs(meta.Payload)*r.cfg.TxSize
+	size := meta.Size + r.payloadTxs(meta.Payloads)*r.cfg.TxSize
 	c := r.cfg.Costs
 	cost := time.Duration(meta.Signs)*c.BLSSign + c.CertAggregate(meta.Aggregated)
 	from.cpu.Run(cost, func() {
@@ -245,13 +248,18 @@ func (r *runner) receive(in *instance, from int, msg any, meta MsgMeta) {
 		in.eng.Step(from, msg)
 		r.drain(in)
 	}
-	n := r.payloadTxs(meta.Payload)
+	share := meta.Verify
+	if s, ok := in.eng.(Sampler); ok {
+		if v, ok := s.VerifyShare(msg); ok {
+			share = v
+		}
+	}
+	n := int(math.Ceil(float64(r.payloadTxs(meta.Payloads)) * min(max(share, 0), 1)))
 	if n == 0 {
 		in.cpu.Run(cost, step)
 		return
 	}
-	verify := time.Duration(math.Ceil(float64(n)*r.cfg.Protocol.SampleRate())) * c.TxVerify()
-	r.parallel(in, cost+verify, time.Duration(n)*c.TxExecute(), step)
+	r.parallel(in, cost+time.Duration(n)*c.TxVerify(), 0, step)
 }
 
 // parallel spreads work over all of a node's cores (signature checks are
@@ -283,7 +291,8 @@ func (r *runner) maybePropose(in *instance) {
 	r.batches[b.id] = b
 	in.proposing = true
 	c := r.cfg.Costs
-	// The proposer checks every signature and executes every transfer.
+	// The proposer checks every signature and executes every transfer
+	// against its current state before it signs a block of them.
 	r.parallel(in, time.Duration(b.txs)*c.TxVerify(), time.Duration(b.txs)*c.TxExecute(), func() {
 		in.proposing = false
 		in.eng.Propose(encodePayload(b.shard, b.id))
@@ -300,9 +309,23 @@ func (r *runner) onOptimistic(in *instance, blk Block) {
 	if !in.honest {
 		return
 	}
-	_, id, ok := decodePayload(blk.Payload)
-	b := r.batches[id]
-	if !ok || b == nil || b.optimists {
+	for _, p := range blk.Payloads {
+		if b := r.batchOf(p); b != nil {
+			r.confirmOptimistic(b)
+		}
+	}
+}
+
+func (r *runner) batchOf(p []byte) *batch {
+	_, id, ok := decodePayload(p)
+	if !ok {
+		return nil
+	}
+	return r.batches[id]
+}
+
+func (r *runner) confirmOptimistic(b *batch) {
+	if b.optimists {
 		return
 	}
 	b.optimists = true
@@ -317,12 +340,16 @@ func (r *runner) onOptimistic(in *instance, blk Block) {
 }
 
 func (r *runner) onFinal(in *instance, blk Block) {
+	// Every member executes the finalized transfers, honest or not.
+	if n := r.payloadTxs(blk.Payloads); n > 0 {
+		in.cpu.Run(time.Duration(n)*r.cfg.Costs.TxExecute(), nil)
+	}
 	if !in.honest {
 		return
 	}
 	st := r.shards[in.shard]
 	if prev, ok := st.finalAt[blk.Height]; ok {
-		if prev != blk.ID && !st.conflicted[blk.Height] {
+		if prev != blk.ID {
 			st.conflicted[blk.Height] = true
 		}
 		return
@@ -334,22 +361,16 @@ func (r *runner) onFinal(in *instance, blk Block) {
 	if r.cfg.PartitionUntil > 0 && r.sim.Now() >= r.cfg.PartitionUntil {
 		st.healBlks++
 	}
-	_, id, ok := decodePayload(blk.Payload)
-	b := r.batches[id]
-	if !ok || b == nil || b.final {
-		return
-	}
-	b.final = true
-	if !b.optimists {
-		b.optimists = true
-		if r.inWindow() {
-			for _, ch := range b.chunks {
-				if !ch.imp {
-					r.opt.Add(r.sim.Now()-ch.arrived, ch.n)
-				}
-			}
+	for _, p := range blk.Payloads {
+		if b := r.batchOf(p); b != nil && !b.final {
+			r.finalize(in, b)
 		}
 	}
+}
+
+func (r *runner) finalize(in *instance, b *batch) {
+	b.final = true
+	r.confirmOptimistic(b)
 	exports := map[uint32]int{}
 	for _, ch := range b.chunks {
 		switch {
