@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/iostkit/iostkit/examples/sim/calib"
@@ -31,6 +32,33 @@ func (e *env) baseConfig(proto shardsim.Protocol, costs calib.Costs) shardsim.Co
 	}
 }
 
+// realIntro says, on every consensus experiment's page, what ran for real.
+func realIntro(doc runDoc) string {
+	keys := sortedKeys(doc.Setup)
+	var b strings.Builder
+	b.WriteString(`Every validator runs its own instance of the real engine (` + "`pob.New`" + `, or the engine named)
+with real BLS12-381 keys, signatures and certificates; messages are the engine's own, with their
+real encoded size, carried by the simulator's network model. CPU time is charged from the
+calibration below (measured on this machine by ` + "`calib.Measure`" + `), not from the host's wall
+clock: a transfer's signature recovery and execution, BLS signing, verification and
+aggregation. Transfers are modelled: a block's transactions are references to batches of up
+to 256 transfers, whose size and cost the simulator accounts. Cross-shard transfers follow
+Atomix's flow (lock in the source shard's finalized block, proof to the destination, import),
+modelled in the simulator: the atomix state machines are not driven here. See
+[docs/simulator.md](../simulator.md).
+
+Setup:
+
+`)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "- %s: %s\n", k, doc.Setup[k])
+	}
+	c := doc.Calibration
+	fmt.Fprintf(&b, "\nCalibration (%s, %s, %d CPUs, cgo %v): ecrecover %v, keccak %v, token transfer %v, BLS sign %v, BLS verify %v, aggregate %v/signature, %v/key.\n",
+		c.Machine.GoVersion, c.Machine.GOARCH, c.Machine.CPUs, c.Machine.CGO, c.Ecrecover, c.Keccak, c.Transfer, c.BLSSign, c.BLSVerify, c.BLSAggSig, c.BLSAggKey)
+	return b.String()
+}
+
 func setupDoc(cfg shardsim.Config) map[string]string {
 	return map[string]string{
 		"latency":        cfg.Net.Latency.String(),
@@ -45,7 +73,7 @@ func setupDoc(cfg shardsim.Config) map[string]string {
 
 // shardsExperiment is experiment 1: throughput against shard count at 0%
 // and 10% cross-shard transfers, offered above what the shards can take.
-func shardsExperiment(e *env, engine string, shardCounts []int, committee int, warm, dur time.Duration) (runDoc, error) {
+func shardsExperiment(e *env, engine string, shardCounts []int, committee int, perShard float64, warm, dur time.Duration) (runDoc, error) {
 	costs, err := e.calibration()
 	if err != nil {
 		return runDoc{}, err
@@ -55,23 +83,30 @@ func shardsExperiment(e *env, engine string, shardCounts []int, committee int, w
 		return runDoc{}, err
 	}
 	doc := runDoc{Experiment: "shards", Seed: e.o.seed, Calibration: costs}
-	bound := verifyBound(costs, stdCores)
+	var labels []string
+	var cfgs []shardsim.Config
 	for _, cross := range []float64{0, 0.1} {
 		for _, s := range shardCounts {
+			if s == 1 && cross > 0 {
+				continue // one shard has no cross-shard transfers
+			}
 			cfg := e.baseConfig(proto, costs)
 			cfg.Shards, cfg.Committee = s, committee
 			cfg.Warmup, cfg.Duration = warm, dur
-			// Offer 1.25× the per-shard verification bound: the shards run
-			// saturated, so the throughput measured is their capacity.
-			cfg.Workload = shardsim.Workload{Rate: 1.25 * bound * float64(s), CrossShare: cross}
+			cfg.Workload = shardsim.Workload{Rate: perShard * float64(s), CrossShare: cross}
 			doc.Setup = setupDoc(cfg)
-			res, err := runOne(fmt.Sprintf("shards: %s S=%d cross=%.0f%%", engine, s, 100*cross), cfg, e.prog)
-			if err != nil {
-				return runDoc{}, err
-			}
-			doc.Runs = append(doc.Runs, runRow{Engine: engine, Result: res})
+			labels = append(labels, fmt.Sprintf("shards: %s S=%d cross=%.0f%%", engine, s, 100*cross))
+			cfgs = append(cfgs, cfg)
 		}
 	}
+	results, err := runAll(e, labels, cfgs)
+	if err != nil {
+		return runDoc{}, err
+	}
+	for _, res := range results {
+		doc.Runs = append(doc.Runs, runRow{Engine: engine, Result: res})
+	}
+	doc.Setup["offered_per_shard"] = fmt.Sprintf("%.0f tx/s (above capacity: the shards run saturated)", perShard)
 	return doc, nil
 }
 
@@ -101,9 +136,9 @@ func shardsReport(e *env, doc runDoc, committee int) report {
 		}
 	}
 	ch.hlines = []hline{{name: "whitepaper claim 100,000 tx/s", y: 100_000}}
-	return report{name: "shards", title: "Experiment 1 — throughput vs shard count", command: commandLine(e.o, "shards"),
+	return report{name: "shards", title: "Experiment 1 — throughput vs shard count", command: commandLine(e.o, "shards"), intro: realIntro(doc),
 		table: t, data: doc, charts: map[string]chart{"shards.svg": ch},
-		notes: fmt.Sprintf("Finding: %s.", joinAnd(reach))}
+		notes: fmt.Sprintf("Finding: %s. For scale: one validator that recovers every signature on %d cores and executes every transfer on one admits at most %.0f tx/s with this calibration — the physical bound of a single shard whose members all check everything.", joinAnd(reach), stdCores, verifyBound(doc.Calibration, stdCores))}
 }
 
 func joinAnd(xs []string) string {

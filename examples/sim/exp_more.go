@@ -20,19 +20,22 @@ func committeeExperiment(e *env, engine string, sizes []int, rate float64, warm,
 		return runDoc{}, err
 	}
 	doc := runDoc{Experiment: "committee", Seed: e.o.seed, Calibration: costs}
+	var labels []string
+	var cfgs []shardsim.Config
 	for _, n := range sizes {
 		cfg := e.baseConfig(proto, costs)
 		cfg.Shards, cfg.Committee = 1, n
 		cfg.Warmup, cfg.Duration = warm, dur
 		cfg.Workload = shardsim.Workload{Rate: rate}
 		doc.Setup = setupDoc(cfg)
-		res, err := runOne(fmt.Sprintf("committee: %s N=%d", engine, n), cfg, e.prog)
-		if err != nil {
-			return runDoc{}, err
-		}
+		labels = append(labels, fmt.Sprintf("committee: %s N=%d", engine, n))
+		cfgs = append(cfgs, cfg)
+	}
+	results, err := runAll(e, labels, cfgs)
+	for _, res := range results {
 		doc.Runs = append(doc.Runs, runRow{Engine: engine, Result: res})
 	}
-	return doc, nil
+	return doc, err
 }
 
 func committeeReport(e *env, doc runDoc, rate float64) report {
@@ -49,38 +52,41 @@ func committeeReport(e *env, doc runDoc, rate float64) report {
 		opt.xs, opt.ys = append(opt.xs, x), append(opt.ys, r.Optimistic.P50MS)
 	}
 	ch := chart{title: fmt.Sprintf("Experiment 2 — latency vs committee size (%s, %.0f tx/s)", doc.Runs[0].Engine, rate), xlabel: "validators in the shard", ylabel: "latency (ms)", logX: true, series: []series{opt, p50, p99}}
-	return report{name: "committee", title: "Experiment 2 — finality latency vs committee size", command: commandLine(e.o, "committee"),
+	return report{name: "committee", title: "Experiment 2 — finality latency vs committee size", command: commandLine(e.o, "committee"), intro: realIntro(doc),
 		table: t, data: doc, charts: map[string]chart{"committee.svg": ch}}
 }
 
 // enginesExperiment is experiment 3: every registered engine at one setup,
 // light and saturated.
-func enginesExperiment(e *env, engines []string, shards, committee int, warm, dur time.Duration) (runDoc, error) {
+func enginesExperiment(e *env, engines []string, shards, committee int, perShard []float64, warm, dur time.Duration) (runDoc, error) {
 	costs, err := e.calibration()
 	if err != nil {
 		return runDoc{}, err
 	}
 	doc := runDoc{Experiment: "engines", Seed: e.o.seed, Calibration: costs}
-	bound := verifyBound(costs, stdCores)
+	var labels, names []string
+	var cfgs []shardsim.Config
 	for _, name := range engines {
 		proto, err := newProtocol(name)
 		if err != nil {
 			return runDoc{}, err
 		}
-		for _, load := range []float64{0.1, 1.25} {
+		for _, rate := range perShard {
 			cfg := e.baseConfig(proto, costs)
 			cfg.Shards, cfg.Committee = shards, committee
 			cfg.Warmup, cfg.Duration = warm, dur
-			cfg.Workload = shardsim.Workload{Rate: load * bound * float64(shards), CrossShare: 0.1}
+			cfg.Workload = shardsim.Workload{Rate: rate * float64(shards), CrossShare: 0.1}
 			doc.Setup = setupDoc(cfg)
-			res, err := runOne(fmt.Sprintf("engines: %s load=%.2f", name, load), cfg, e.prog)
-			if err != nil {
-				return runDoc{}, err
-			}
-			doc.Runs = append(doc.Runs, runRow{Engine: name, Result: res})
+			labels = append(labels, fmt.Sprintf("engines: %s %.0f tx/s/shard", name, rate))
+			names = append(names, name)
+			cfgs = append(cfgs, cfg)
 		}
 	}
-	return doc, nil
+	results, err := runAll(e, labels, cfgs)
+	for i, res := range results {
+		doc.Runs = append(doc.Runs, runRow{Engine: names[i], Result: res})
+	}
+	return doc, err
 }
 
 func enginesReport(e *env, doc runDoc) report {
@@ -100,7 +106,7 @@ func enginesReport(e *env, doc runDoc) report {
 		}
 		lat, thr = append(lat, l), append(thr, h)
 	}
-	return report{name: "engines", title: "Experiment 3 — PoB vs the second engine at equal setup", command: commandLine(e.o, "engines"),
+	return report{name: "engines", title: "Experiment 3 — PoB vs the second engine at equal setup", command: commandLine(e.o, "engines"), intro: realIntro(doc),
 		table: t, data: doc, charts: map[string]chart{
 			"engines-latency.svg":    {title: "Experiment 3 — finality latency vs offered load", xlabel: "offered transfers/s", ylabel: "final p50 (ms)", logX: true, series: lat},
 			"engines-throughput.svg": {title: "Experiment 3 — throughput vs offered load", xlabel: "offered transfers/s", ylabel: "finalized transfers/s", logX: true, logY: true, series: thr},
@@ -131,6 +137,8 @@ func adversaryExperiment(e *env, engine string, committee int, fractions []float
 		return runDoc{}, err
 	}
 	doc := runDoc{Experiment: "adversary", Seed: e.o.seed, Calibration: costs}
+	var labels []string
+	var cfgs []shardsim.Config
 	for _, b := range []shardsim.Behaviour{shardsim.Crash, shardsim.Twins} {
 		for _, f := range fractions {
 			cfg := e.baseConfig(proto, costs)
@@ -145,14 +153,15 @@ func adversaryExperiment(e *env, engine string, committee int, fractions []float
 			}
 			doc.Setup = setupDoc(cfg)
 			doc.Setup["partition"] = "twins: honest members split in two halves from the end of warm-up for half the measured window"
-			res, err := runOne(fmt.Sprintf("adversary: %s %s f=%.2f", engine, b, f), cfg, e.prog)
-			if err != nil {
-				return runDoc{}, err
-			}
-			doc.Runs = append(doc.Runs, runRow{Engine: engine, Result: res})
+			labels = append(labels, fmt.Sprintf("adversary: %s %s f=%.2f", engine, b, f))
+			cfgs = append(cfgs, cfg)
 		}
 	}
-	return doc, nil
+	results, err := runAll(e, labels, cfgs)
+	for _, res := range results {
+		doc.Runs = append(doc.Runs, runRow{Engine: engine, Result: res})
+	}
+	return doc, err
 }
 
 func adversaryReport(e *env, doc runDoc) report {
@@ -174,7 +183,7 @@ func adversaryReport(e *env, doc runDoc) report {
 			live.xs, live.ys = append(live.xs, x), append(live.ys, float64(r.Blocks))
 		}
 	}
-	return report{name: "adversary", title: "Experiment 4 — safety and liveness vs adversary fraction", command: commandLine(e.o, "adversary"),
+	return report{name: "adversary", title: "Experiment 4 — safety and liveness vs adversary fraction", command: commandLine(e.o, "adversary"), intro: realIntro(doc),
 		table: t, data: doc, charts: map[string]chart{
 			"adversary.svg": {title: "Experiment 4 — safety and liveness vs faulty fraction", xlabel: "faulty fraction of the committee", ylabel: "count", series: []series{live, viol}},
 		}}

@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ type options struct {
 	quick       bool
 	quiet       bool
 	format      string
+	parallel    int
 	single      singleRun
 }
 
@@ -61,11 +63,11 @@ type experiment struct {
 func experiments() []experiment {
 	return []experiment{
 		{"shards", "1: throughput vs shard count at 0% and 10% cross-shard (pob)", func(e *env) (report, error) {
-			shards, committee, warm, dur := []int{1, 2, 4, 8, 16, 32, 64}, 16, time.Second, 4*time.Second
+			shards, committee, warm, dur := []int{1, 2, 4, 8, 16, 32, 64}, 8, time.Second, 3*time.Second
 			if e.o.quick {
 				shards, committee, warm, dur = []int{1, 2, 4}, 4, 500*time.Millisecond, time.Second
 			}
-			doc, err := shardsExperiment(e, "pob", shards, committee, warm, dur)
+			doc, err := shardsExperiment(e, "pob", shards, committee, 12_500, warm, dur)
 			if err != nil {
 				return report{}, err
 			}
@@ -83,11 +85,11 @@ func experiments() []experiment {
 			return committeeReport(e, doc, rate), nil
 		}},
 		{"engines", "3: every engine at one setup, light and saturated load", func(e *env) (report, error) {
-			shards, committee, warm, dur := 4, 16, time.Second, 4*time.Second
+			shards, committee, warm, dur := 4, 8, time.Second, 3*time.Second
 			if e.o.quick {
 				shards, committee, warm, dur = 2, 4, 500*time.Millisecond, time.Second
 			}
-			doc, err := enginesExperiment(e, protocolNames(), shards, committee, warm, dur)
+			doc, err := enginesExperiment(e, protocolNames(), shards, committee, []float64{500, 2000, 5000, 12_500}, warm, dur)
 			if err != nil {
 				return report{}, err
 			}
@@ -120,6 +122,7 @@ func main() {
 	flag.BoolVar(&o.quick, "quick", false, "smaller sizes and shorter runs (a smoke test, not the published figures)")
 	flag.BoolVar(&o.quiet, "quiet", false, "no progress display on stderr")
 	flag.StringVar(&o.format, "format", "svg", "chart format: svg or png")
+	flag.IntVar(&o.parallel, "parallel", 2, "simulation runs at a time (results do not depend on it)")
 	flag.StringVar(&o.single.engine, "engine", "pob", "consensus engine of a single run")
 	flag.IntVar(&o.single.shards, "shards", 4, "shards of a single run")
 	flag.IntVar(&o.single.committee, "committee", 16, "validators per shard of a single run")
@@ -134,7 +137,14 @@ func main() {
 	flag.Float64Var(&o.single.loss, "loss", 0, "message loss probability")
 	flag.IntVar(&o.single.cores, "cores", 2, "cores per validator")
 	flag.IntVar(&o.single.blockTxs, "block-txs", 2000, "maximum transfers per proposal")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the simulator itself to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if *list {
 		for _, e := range experiments() {
 			fmt.Printf("%-14s %s\n", e.name, e.about)
@@ -142,6 +152,7 @@ func main() {
 		return
 	}
 	if err := runOptions(o); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "sim:", err)
 		os.Exit(1)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"sync"
 	"time"
 )
 
@@ -10,6 +11,7 @@ import (
 // most a few times a second. Wall time is shown to the user only: it never
 // reaches a result file.
 type progress struct {
+	mu    sync.Mutex
 	w     io.Writer
 	start time.Time
 	last  time.Time
@@ -26,6 +28,8 @@ func (p *progress) update(force bool, format string, args ...any) {
 	if p.quiet {
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	now := time.Now()
 	if !force && now.Sub(p.last) < 250*time.Millisecond {
 		return
@@ -39,5 +43,7 @@ func (p *progress) done(format string, args ...any) {
 	if p.quiet {
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, "\r\033[K[%5.1fs] %s\n", time.Since(p.start).Seconds(), fmt.Sprintf(format, args...))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/iostkit/iostkit/examples/sim/calib"
 	"github.com/iostkit/iostkit/examples/sim/des"
 	"github.com/iostkit/iostkit/examples/sim/shardsim"
@@ -17,7 +19,10 @@ var (
 	stdLatency   = des.LogNormal{Min: 20 * time.Millisecond, Median: 20 * time.Millisecond, Sigma: 0.5}
 	stdBandwidth = 125e6 // bytes/s
 	stdCores     = 2
-	stdBlockTxs  = 2000
+	// stdBlockTxs is the transfers per proposal: pob's default MaxTxs per
+	// optimistic block (256), so one simulator batch is exactly what one
+	// optimistic block of the real node carries.
+	stdBlockTxs = 256
 )
 
 func stdNet() des.NetConfig { return des.NetConfig{Latency: stdLatency, Bandwidth: stdBandwidth} }
@@ -55,6 +60,23 @@ func (e *env) calibration() (calib.Costs, error) {
 	}
 	e.costs = &c
 	return c, nil
+}
+
+// runAll runs the configurations, -parallel at a time, and returns their
+// results in order. Runs share nothing that changes a result, so the
+// output does not depend on the parallelism.
+func runAll(e *env, labels []string, cfgs []shardsim.Config) ([]shardsim.Result, error) {
+	out := make([]shardsim.Result, len(cfgs))
+	var g errgroup.Group
+	g.SetLimit(max(e.o.parallel, 1))
+	for i := range cfgs {
+		g.Go(func() error {
+			res, err := runOne(labels[i], cfgs[i], e.prog)
+			out[i] = res
+			return err
+		})
+	}
+	return out, g.Wait()
 }
 
 // runOne runs one configuration with a progress line.
