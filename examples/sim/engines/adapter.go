@@ -47,7 +47,7 @@ type Protocol struct {
 	verifier *CachedVerifier
 
 	mu   sync.Mutex
-	keys map[[2]int]keyPair
+	keys map[[3]uint64]keyPair
 }
 
 type keyPair struct {
@@ -66,7 +66,7 @@ func New(opts Options) (*Protocol, error) {
 	if opts.Ticks <= 0 {
 		opts.Ticks = 20
 	}
-	return &Protocol{opts: opts, verifier: NewCachedVerifier(pob.BLSVerifier{}), keys: map[[2]int]keyPair{}}, nil
+	return &Protocol{opts: opts, verifier: NewCachedVerifier(pob.BLSVerifier{}), keys: map[[3]uint64]keyPair{}}, nil
 }
 
 // Name implements shardsim.Protocol.
@@ -89,7 +89,7 @@ func (p *Protocol) believable(n int) int {
 func (p *Protocol) key(seed uint64, s, m int) keyPair {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	k := [2]int{s, m}
+	k := [3]uint64{seed, uint64(s), uint64(m)}
 	if kp, ok := p.keys[k]; ok {
 		return kp
 	}
