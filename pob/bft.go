@@ -35,6 +35,7 @@ func (m *Machine) propose() {
 	for _, p := range m.myProps {
 		if p.Header.Height == m.height && p.Header.Round == m.round {
 			m.broadcast(Message{Kind: KindProposal, Proposal: &p})
+			m.sendPOL(p.Header)
 			return
 		}
 	}
@@ -58,6 +59,24 @@ func (m *Machine) propose() {
 	m.proposals[m.round] = p
 	m.blocks[hdr.Block] = b
 	m.broadcast(Message{Kind: KindProposal, Proposal: &p})
+	m.sendPOL(hdr)
+}
+
+// sendPOL re-sends the prevotes that justify re-proposing a block (its
+// proof of lock), so that peers that lost them can accept the proposal.
+func (m *Machine) sendPOL(h ProposalHeader) {
+	if h.POLRound == 0 {
+		return
+	}
+	rv, ok := m.votes[h.POLRound-1]
+	if !ok {
+		return
+	}
+	for i := range uint32(m.n) {
+		if v, ok := rv.prevotes.find(i, h.Block); ok {
+			m.broadcast(Message{Kind: KindVote, Vote: &v})
+		}
+	}
 }
 
 func (m *Machine) onProposal(p Proposal, msg Message) error {
@@ -124,27 +143,26 @@ func (m *Machine) onVote(v Vote, msg Message) error {
 	if v.Type == Precommit {
 		set = rv.precommits
 	}
-	if old, ok := set[v.Voter]; ok {
-		if old.Block == v.Block {
-			return nil
-		}
-		if err := m.cfg.Verifier.Verify(m.keys[v.Voter], v.SignBytes(), v.Sig); err != nil {
-			return err
-		}
-		m.addEquivocation(Equivocation{Votes: []Vote{old, v}}, true)
+	if _, ok := set.find(v.Voter, v.Block); ok {
 		return nil
+	}
+	if len(set[v.Voter]) >= 4 {
+		return nil // an equivocator: enough is known
 	}
 	if err := m.cfg.Verifier.Verify(m.keys[v.Voter], v.SignBytes(), v.Sig); err != nil {
 		return err
 	}
-	set[v.Voter] = v
+	if old := set[v.Voter]; len(old) > 0 {
+		m.addEquivocation(Equivocation{Votes: []Vote{old[0], v}}, true)
+	}
+	set[v.Voter] = append(set[v.Voter], v)
 	return nil
 }
 
 func (m *Machine) roundVotes(r uint64) *roundVotes {
 	rv, ok := m.votes[r]
 	if !ok {
-		rv = &roundVotes{prevotes: map[uint32]Vote{}, precommits: map[uint32]Vote{}}
+		rv = &roundVotes{prevotes: voteSet{}, precommits: voteSet{}}
 		m.votes[r] = rv
 	}
 	return rv
@@ -152,10 +170,12 @@ func (m *Machine) roundVotes(r uint64) *roundVotes {
 
 func (m *Machine) record(v Vote) {
 	rv := m.roundVotes(v.Round)
-	if v.Type == Prevote {
-		rv.prevotes[v.Voter] = v
-	} else {
-		rv.precommits[v.Voter] = v
+	set := rv.prevotes
+	if v.Type == Precommit {
+		set = rv.precommits
+	}
+	if _, ok := set.find(v.Voter, v.Block); !ok {
+		set[v.Voter] = append(set[v.Voter], v)
 	}
 }
 
@@ -169,8 +189,8 @@ func (m *Machine) count(r uint64, t VoteType, b common.Hash) int {
 		set = rv.precommits
 	}
 	n := 0
-	for _, v := range set {
-		if v.Block == b {
+	for voter := range set {
+		if _, ok := set.find(voter, b); ok {
 			n++
 		}
 	}
@@ -211,6 +231,18 @@ func (m *Machine) isValid(b Block) bool {
 	return err == nil
 }
 
+// extends is the structural validity a block needs once a quorum has
+// prevoted it: it is the next block of this chain. Full validity
+// (isValid: signatures, sampling, evidence) is what this validator's own
+// prevote for a fresh proposal needs (rule 22). Judging a block with a
+// proof of lock by full validity instead would let local knowledge gained
+// later (a producer convicted meanwhile) block a quorum locked on it
+// forever; safety never depends on validity, and a quorum's prevotes
+// already hold f+1 honest full checks.
+func (m *Machine) extends(b Block) bool {
+	return b.Domain == m.cfg.Domain && b.Height == m.height && b.Parent == m.parent
+}
+
 // progress applies every rule whose condition holds, until none does.
 func (m *Machine) progress() {
 	for guard := 0; guard < 1000; guard++ {
@@ -237,12 +269,12 @@ func (m *Machine) tryStep() bool {
 		}
 		vr := p.Header.POLRound - 1 // rule 28
 		if vr < r && m.count(vr, Prevote, hash) >= m.quorum {
-			good := m.isValid(p.Block) && (m.lockedRound <= vr+1 || m.locked.Hash() == hash)
+			good := m.extends(p.Block) && (m.lockedRound <= vr+1 || m.locked.Hash() == hash)
 			m.prevoteFor(good, hash)
 			return true
 		}
 	case StepPrevote:
-		if ok && m.count(r, Prevote, p.Header.Block) >= m.quorum && m.isValid(p.Block) { // rule 36
+		if ok && m.count(r, Prevote, p.Header.Block) >= m.quorum && m.extends(p.Block) { // rule 36
 			m.lockedRound, m.locked = r+1, p.Block
 			m.validRound, m.valid = r+1, p.Block
 			m.step = StepPrecommit
@@ -257,7 +289,7 @@ func (m *Machine) tryStep() bool {
 			return true
 		}
 	case StepPrecommit:
-		if ok && m.validRound < r+1 && m.count(r, Prevote, p.Header.Block) >= m.quorum && m.isValid(p.Block) { // rule 36, valid value only
+		if ok && m.validRound < r+1 && m.count(r, Prevote, p.Header.Block) >= m.quorum && m.extends(p.Block) { // rule 36, valid value only
 			m.validRound, m.valid = r+1, p.Block
 			m.dirty = true
 			return true
@@ -287,9 +319,11 @@ func (m *Machine) tryDecide() bool {
 			continue
 		}
 		tally := map[common.Hash]int{}
-		for _, v := range rv.precommits {
-			if v.Block != (common.Hash{}) {
-				tally[v.Block]++
+		for _, vs := range rv.precommits {
+			for _, v := range vs {
+				if v.Block != (common.Hash{}) {
+					tally[v.Block]++
+				}
 			}
 		}
 		for _, hash := range slices.SortedFunc(maps.Keys(tally), func(a, b common.Hash) int { return a.Cmp(b) }) {
@@ -297,12 +331,12 @@ func (m *Machine) tryDecide() bool {
 				continue
 			}
 			b, ok := m.blocks[hash]
-			if !ok || b.Parent != m.parent || b.Height != m.height || b.Domain != m.cfg.Domain {
+			if !ok || !m.extends(b) {
 				continue
 			}
 			sigs := map[int][]byte{}
-			for i, v := range rv.precommits {
-				if v.Block == hash {
+			for i := range rv.precommits {
+				if v, ok := rv.precommits.find(i, hash); ok {
 					sigs[int(i)] = v.Sig
 				}
 			}
@@ -367,7 +401,13 @@ func (m *Machine) rebroadcast() {
 	for _, p := range m.myProps {
 		if p.Header.Height == m.height && p.Header.Round == m.round {
 			m.broadcast(Message{Kind: KindProposal, Proposal: &p})
+			m.sendPOL(p.Header)
 		}
+	}
+	if m.lockedRound > 0 {
+		// Our lock's prevote quorum: a proposer re-offering that block
+		// needs peers to have seen it, and the network may have lost it.
+		m.sendPOL(ProposalHeader{POLRound: m.lockedRound, Block: m.locked.Hash()})
 	}
 	for _, o := range m.produced {
 		m.broadcast(Message{Kind: KindOptimistic, Optimistic: &o})

@@ -51,8 +51,24 @@ type heightVars struct {
 	myProps     []Proposal
 }
 
+// roundVotes holds a round's verified votes by voter. An honest voter has
+// one vote per type; an equivocator may have several, and each counts
+// towards the block it names (the quorum-intersection argument allows the
+// f faulty members to count for anything).
 type roundVotes struct {
-	prevotes, precommits map[uint32]Vote
+	prevotes, precommits voteSet
+}
+
+type voteSet map[uint32][]Vote
+
+// find returns voter's vote for block, if any.
+func (s voteSet) find(voter uint32, block common.Hash) (Vote, bool) {
+	for _, v := range s[voter] {
+		if v.Block == block {
+			return v, true
+		}
+	}
+	return Vote{}, false
 }
 
 var _ Engine = (*Machine)(nil)
