@@ -39,7 +39,8 @@ func runCmd(args []string) error {
 	fs.IntVar(&c.Load.Rate, "load", 0, "built-in load in transfers/s (default 50; -1 disables)")
 	fs.IntVar(&c.Load.CrossShardPercent, "cross-shard", 0, "cross-shard share of the built-in load, percent (default 10)")
 	fs.StringVar(&c.LogLevel, "log-level", "", "debug, info, warn or error")
-	epoch := fs.Duration("epoch", 0, "epoch length (default 2m)")
+	fs.Uint64Var(&c.EpochBlocks, "epoch-blocks", 0, "heights per epoch (default 300)")
+	fs.IntVar(&c.Believable, "believable", 0, "believable league size per shard (default 1; -1: one league)")
 	quiet := fs.Bool("quiet", false, "no live summary on stdout")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,18 +52,19 @@ func runCmd(args []string) error {
 		}
 		c = merge(file, c, fs)
 	}
-	c.Shards = uint32(*shards)
+	if *shards != 0 {
+		c.Shards = uint32(*shards)
+	}
 	if *peers != "" {
 		c.P2P.Peers = strings.Split(*peers, ",")
 	}
-	c.EpochLength = config.Duration(*epoch)
 	c = c.WithDefaults()
 	if err := c.Validate(); err != nil {
 		return err
 	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level(c.LogLevel)}))
-	n, err := node.New(c, log)
+	n, err := node.New(c, log, nil)
 	if err != nil {
 		return err
 	}
@@ -128,6 +130,10 @@ func merge(file, flags config.Config, fs *flag.FlagSet) config.Config {
 			file.Load.CrossShardPercent = flags.Load.CrossShardPercent
 		case "log-level":
 			file.LogLevel = flags.LogLevel
+		case "epoch-blocks":
+			file.EpochBlocks = flags.EpochBlocks
+		case "believable":
+			file.Believable = flags.Believable
 		}
 	})
 	return file

@@ -251,34 +251,43 @@ func (s *server) block(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "unknown_block", fmt.Errorf("api: shard %d has no finalized block %d", shard, height))
 		return
 	}
-	writeJSON(w, http.StatusOK, blockJSON(b))
+	writeJSON(w, http.StatusOK, blockJSON(b, uint32(shard)))
 }
 
 // BlockResponse is the body of GET /blocks/{shard}/{height}.
 type BlockResponse struct {
-	Hash      string         `json:"hash"`
-	Shard     uint32         `json:"shard"`
-	Height    uint64         `json:"height"`
-	Epoch     uint64         `json:"epoch"`
-	Parent    string         `json:"parent"`
-	StateRoot string         `json:"state_root"`
-	Proposer  string         `json:"proposer"`
-	TimeMs    uint64         `json:"time_ms"`
-	Txs       []string       `json:"txs"`
-	Credits   []chain.Credit `json:"credits"`
+	Hash   string      `json:"hash"`
+	Shard  uint32      `json:"shard"`
+	Height uint64      `json:"height"`
+	Epoch  uint64      `json:"epoch"`
+	Parent string      `json:"parent"`
+	TimeMs uint64      `json:"time_ms"`
+	Txs    []TxReceipt `json:"txs"`
+	// Commit is the engine's encoding of the block and its finality
+	// certificate (hex), which anyone holding the committee's keys verifies.
+	Commit string `json:"commit"`
 }
 
-func blockJSON(b *chain.Block) BlockResponse {
+// TxReceipt is one transaction of a block and its outcome.
+type TxReceipt struct {
+	Hash   string        `json:"hash"`
+	Kind   string        `json:"kind"` // transfer or credit
+	OK     bool          `json:"ok"`
+	Error  string        `json:"error,omitempty"`
+	Credit *chain.Credit `json:"credit,omitempty"`
+}
+
+func blockJSON(b *chain.Block, shard uint32) BlockResponse {
 	out := BlockResponse{
-		Hash: b.Hash().Hex(), Shard: b.Header.Shard, Height: b.Header.Height, Epoch: b.Header.Epoch,
-		Parent: b.Header.Parent.Hex(), StateRoot: "0x" + hex.EncodeToString(b.Header.StateRoot),
-		Proposer: b.Header.Proposer, TimeMs: b.Header.TimeMs, Txs: []string{}, Credits: b.Body.Credits,
+		Hash: b.Hash.Hex(), Shard: shard, Height: b.Height, Epoch: b.Epoch, Parent: b.Parent.Hex(),
+		TimeMs: b.TimeMs, Txs: []TxReceipt{}, Commit: "0x" + hex.EncodeToString(b.Raw),
 	}
-	for _, t := range b.Body.Txs {
-		out.Txs = append(out.Txs, "0x"+hex.EncodeToString(t))
-	}
-	if out.Credits == nil {
-		out.Credits = []chain.Credit{}
+	for _, r := range b.Receipts {
+		kind := "transfer"
+		if r.Credit != nil {
+			kind = "credit"
+		}
+		out.Txs = append(out.Txs, TxReceipt{Hash: r.Hash.Hex(), Kind: kind, OK: r.OK, Error: r.Err, Credit: r.Credit})
 	}
 	return out
 }

@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/iostkit/iostkit/eds"
-	"github.com/iostkit/iostkit/examples/node/internal/state"
 	"github.com/iostkit/iostkit/examples/node/internal/txn"
 	"github.com/iostkit/iostkit/token"
 )
@@ -18,14 +18,16 @@ var (
 	// ErrWrongShard means a transaction signed for another shard than its
 	// sender's, or sent to a shard that does not own its sender.
 	ErrWrongShard = errors.New("chain: wrong shard id")
-	// ErrBadBlock means a block that does not decode or does not follow
-	// its parent.
-	ErrBadBlock = errors.New("chain: bad block")
 	// ErrDuplicateCredit means a cross-shard credit already applied.
 	ErrDuplicateCredit = errors.New("chain: cross-shard credit already applied")
+	// ErrUnprovenCredit means a credit without a matching finalized export.
+	ErrUnprovenCredit = errors.New("chain: credit has no finalized export")
+	// ErrWait means a block cannot execute yet: one of its credits names a
+	// source block this node has not finalized. Retry after it has.
+	ErrWait = errors.New("chain: waiting for a source shard")
 )
 
-// Executor applies transactions and credits of one shard to a token ledger.
+// Executor applies the transactions of one shard to a token ledger.
 type Executor struct {
 	ChainID uint64
 	Shard   uint32
@@ -47,6 +49,27 @@ func (e Executor) Check(t *txn.Tx) error {
 	return nil
 }
 
+// Validate is the stateless validity rule of a block transaction — the rule
+// consensus judges fraud proofs by: a user transaction must decode and pass
+// Check; a credit must decode and pay an account of this shard.
+func (e Executor) Validate(tx []byte) error {
+	if IsCredit(tx) {
+		c, err := DecodeCredit(tx)
+		if err != nil {
+			return err
+		}
+		if s := eds.ShardOf(c.To, e.Shards); s != e.Shard || c.FromShard == e.Shard || c.FromShard >= e.Shards {
+			return fmt.Errorf("%w: credit from shard %d to an account of shard %d", ErrWrongShard, c.FromShard, s)
+		}
+		return nil
+	}
+	t, err := txn.Decode(tx)
+	if err != nil {
+		return err
+	}
+	return e.Check(t)
+}
+
 // ApplyTx executes t at height h on store. A transfer to another shard
 // exports the amount and returns the Export; on error nothing changed.
 func (e Executor) ApplyTx(store token.Store, t *txn.Tx, h uint64) (*Export, error) {
@@ -65,12 +88,13 @@ func (e Executor) ApplyTx(store token.Store, t *txn.Tx, h uint64) (*Export, erro
 		return nil, err
 	}
 	return &Export{
-		Credit:  Credit{FromShard: e.Shard, TxHash: t.Hash(), To: t.To, Amount: t.Amount},
-		ToShard: to, Sender: t.From(), Height: h,
+		Credit:  Credit{FromShard: e.Shard, FromHeight: h, TxHash: t.Hash(), To: t.To, Amount: t.Amount},
+		ToShard: to, Sender: t.From(),
 	}, nil
 }
 
-// CreditKey is the state key that marks a credit as applied.
+// CreditKey is the state key that marks a credit as applied: one marker per
+// exporting transaction, so a replayed credit is refused forever.
 func CreditKey(c Credit) []byte {
 	k := append([]byte("xshard/in/"), byte(c.FromShard>>24), byte(c.FromShard>>16), byte(c.FromShard>>8), byte(c.FromShard))
 	return append(k, c.TxHash.Bytes()...)
@@ -97,41 +121,60 @@ func (e Executor) ApplyCredit(store token.Store, c Credit) error {
 	return store.Set(key, []byte{1})
 }
 
-// Result is the outcome of executing a block body.
-type Result struct {
-	Writes  []state.Write
-	Exports []Export
-	Senders []common.Address
+// Receipt is the outcome of one block transaction. A finalized block may
+// hold transactions that fail (consensus only samples validity, and two
+// producers' optimistic blocks may conflict): they are recorded as failed
+// and change nothing, the same on every node.
+type Receipt struct {
+	Hash   common.Hash
+	OK     bool
+	Err    string  `rlp:"-"`
+	Export *Export `rlp:"-"`
+	Credit *Credit `rlp:"-"`
+	Sender common.Address
 }
 
-// ExecuteBody runs every transaction and credit of body at height h over
-// base; any failure makes the whole body invalid.
-func (e Executor) ExecuteBody(base state.Backend, body Body, h uint64) (Result, error) {
-	o := state.NewOverlay(base)
-	var res Result
-	seen := map[common.Address]bool{}
-	for i, raw := range body.Txs {
-		t, err := txn.Decode(raw)
-		if err != nil {
-			return Result{}, fmt.Errorf("%w: tx %d: %v", ErrBadBlock, i, err)
-		}
-		x, err := e.ApplyTx(o, t, h)
-		if err != nil {
-			return Result{}, fmt.Errorf("%w: tx %d %s: %v", ErrBadBlock, i, t.Hash(), err)
-		}
-		if x != nil {
-			res.Exports = append(res.Exports, *x)
-		}
-		if !seen[t.From()] {
-			seen[t.From()] = true
-			res.Senders = append(res.Senders, t.From())
+// CreditCheck tells the executor whether a credit's export is finalized on
+// its source shard: nil if so, ErrWait if the source shard has not reached
+// FromHeight on this node yet, ErrUnprovenCredit if it has and holds no
+// such export.
+type CreditCheck func(Credit) error
+
+// Execute runs a finalized block's transactions at height h on store, in
+// order. It fails only with ErrWait (nothing applied; retry later) or a
+// store error.
+func (e Executor) Execute(store token.Store, txs [][]byte, h uint64, check CreditCheck) ([]Receipt, error) {
+	for _, raw := range txs {
+		if IsCredit(raw) {
+			if c, err := DecodeCredit(raw); err == nil && errors.Is(check(c), ErrWait) {
+				return nil, fmt.Errorf("%w: shard %d height %d", ErrWait, c.FromShard, c.FromHeight)
+			}
 		}
 	}
-	for i, c := range body.Credits {
-		if err := e.ApplyCredit(o, c); err != nil {
-			return Result{}, fmt.Errorf("%w: credit %d: %v", ErrBadBlock, i, err)
+	out := make([]Receipt, 0, len(txs))
+	for _, raw := range txs {
+		r := Receipt{Hash: crypto.Keccak256Hash(raw)}
+		var err error
+		if IsCredit(raw) {
+			var c Credit
+			if c, err = DecodeCredit(raw); err == nil {
+				if err = check(c); err == nil {
+					err = e.ApplyCredit(store, c)
+				}
+				r.Credit = &c
+			}
+		} else {
+			var t *txn.Tx
+			if t, err = txn.Decode(raw); err == nil {
+				r.Sender = t.From()
+				r.Export, err = e.ApplyTx(store, t, h)
+			}
 		}
+		r.OK = err == nil
+		if err != nil {
+			r.Err = err.Error()
+		}
+		out = append(out, r)
 	}
-	res.Writes = o.Writes()
-	return res, nil
+	return out, nil
 }

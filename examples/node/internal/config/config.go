@@ -37,11 +37,13 @@ type Config struct {
 	// Shards is the number of shards. Default 4.
 	Shards uint32 `toml:"shards" comment:"number of shards (default 4)"`
 	// Validators is the size of the validator set, cut into shards by eds
-	// each epoch. Default 4 per shard for a local network; in network mode,
-	// the number of processes.
-	Validators int `toml:"validators" comment:"validator set size, cut into shards by eds each epoch (default 4 per shard)"`
-	// Believable is the believable league size per shard. Default 1.
-	Believable int `toml:"believable" comment:"believable league size per shard (default 1)"`
+	// each epoch. Default 5 per shard (one believable and four normal-league
+	// validators). With fewer than 4 per shard, every validator serves
+	// every shard (a small test network).
+	Validators int `toml:"validators" comment:"validator set size, cut into shards by eds each epoch (default 5 per shard)"`
+	// Believable is the believable league size per shard. Default 1; -1
+	// runs one league (no optimistic blocks).
+	Believable int `toml:"believable" comment:"believable league size per shard (default 1; -1: one league)"`
 	// DemoAccounts is how many deterministic demo accounts genesis funds.
 	// Default 64.
 	DemoAccounts int `toml:"demo_accounts" comment:"pre-funded deterministic demo accounts (default 64)"`
@@ -54,8 +56,12 @@ type Config struct {
 	Engine string `toml:"engine" comment:"consensus engine: pob or roundrobin (default pob)"`
 	// Tick is the consensus clock period. Default 50ms.
 	Tick Duration `toml:"tick" comment:"consensus tick period (default 50ms)"`
-	// EpochLength is the wall time between epoch changes. Default 2m.
-	EpochLength Duration `toml:"epoch_length" comment:"time between epoch changes (default 2m)"`
+	// EpochBlocks is the number of heights of an epoch on each shard.
+	// Default 300 (a few minutes at the default tick).
+	EpochBlocks uint64 `toml:"epoch_blocks" comment:"heights per epoch on each shard (default 300)"`
+	// ProduceEvery is the ticks between two optimistic blocks of a
+	// believable producer. Default 2.
+	ProduceEvery int `toml:"produce_every" comment:"ticks between two optimistic blocks of a producer (default 2)"`
 	// LogLevel is debug, info, warn or error. Default info.
 	LogLevel string `toml:"log_level" comment:"debug, info, warn or error (default info)"`
 
@@ -105,13 +111,14 @@ type Load struct {
 const (
 	DefaultChainID      = 2026
 	DefaultShards       = 4
-	DefaultPerShard     = 4
+	DefaultPerShard     = 5
 	DefaultBelievable   = 1
 	DefaultDemoAccounts = 64
 	DefaultBackend      = "pebble"
 	DefaultEngine       = "pob"
 	DefaultTick         = Duration(50 * time.Millisecond)
-	DefaultEpochLength  = Duration(2 * time.Minute)
+	DefaultEpochBlocks  = 300
+	DefaultProduceEvery = 2
 	DefaultAPIListen    = "127.0.0.1:8645"
 	DefaultLoadRate     = 50
 	DefaultCrossShard   = 10
@@ -153,8 +160,11 @@ func (c Config) WithDefaults() Config {
 	if c.Tick == 0 {
 		c.Tick = DefaultTick
 	}
-	if c.EpochLength == 0 {
-		c.EpochLength = DefaultEpochLength
+	if c.EpochBlocks == 0 {
+		c.EpochBlocks = DefaultEpochBlocks
+	}
+	if c.ProduceEvery == 0 {
+		c.ProduceEvery = DefaultProduceEvery
 	}
 	if c.LogLevel == "" {
 		c.LogLevel = "info"
@@ -185,8 +195,8 @@ func (c Config) Validate() error {
 		return bad("shards", "%d shards, at most 64", c.Shards)
 	case c.Validators < int(c.Shards):
 		return bad("validators", "%d validators for %d shards", c.Validators, c.Shards)
-	case c.Believable < 0 || c.Believable >= c.Validators/int(c.Shards):
-		return bad("believable", "league of %d does not fit shards of %d", c.Believable, c.Validators/int(c.Shards))
+	case c.Believable < -1 || c.Believable >= perShard(c)-1:
+		return bad("believable", "league of %d does not fit committees of %d", c.Believable, perShard(c))
 	case c.DemoAccounts < 0 || c.DemoAccounts > 100_000:
 		return bad("demo_accounts", "%d, want 0..100000", c.DemoAccounts)
 	case !oneOf(c.Backend, Backends):
@@ -195,8 +205,10 @@ func (c Config) Validate() error {
 		return bad("engine", "%q, want one of %s", c.Engine, strings.Join(Engines, ", "))
 	case c.Tick < Duration(time.Millisecond):
 		return bad("tick", "%s, at least 1ms", time.Duration(c.Tick))
-	case c.EpochLength < c.Tick*10:
-		return bad("epoch_length", "%s, at least 10 ticks", time.Duration(c.EpochLength))
+	case c.EpochBlocks < 2:
+		return bad("epoch_blocks", "%d, at least 2", c.EpochBlocks)
+	case c.ProduceEvery < 0:
+		return bad("produce_every", "%d", c.ProduceEvery)
 	case !oneOf(c.LogLevel, []string{"debug", "info", "warn", "error"}):
 		return bad("log_level", "%q", c.LogLevel)
 	case c.Load.CrossShardPercent < 0 || c.Load.CrossShardPercent > 100:
@@ -209,6 +221,15 @@ func (c Config) Validate() error {
 		return bad("mempool", "negative limit")
 	}
 	return nil
+}
+
+// perShard is the committee size a shard gets: every validator when the
+// set is too small to split (fewer than 4 per shard).
+func perShard(c Config) int {
+	if c.Validators < 4*int(c.Shards) {
+		return c.Validators
+	}
+	return c.Validators / int(c.Shards)
 }
 
 func oneOf(s string, set []string) bool {

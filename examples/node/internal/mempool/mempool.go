@@ -133,13 +133,18 @@ func (p *Pool) Add(t *txn.Tx, ledgerNonce uint64) error {
 
 // Pending returns up to max executable transactions without removing them:
 // for each sender the consecutive nonces from nonceOf(sender) on, taken one
-// per sender per round in order of the senders' first arrival.
-func (p *Pool) Pending(max int, nonceOf func(common.Address) uint64) []*txn.Tx {
+// per sender per round in order of the senders' first arrival. keep, when
+// not nil, selects the senders to consider (a believable producer takes
+// only the senders routed to it).
+func (p *Pool) Pending(max int, nonceOf func(common.Address) uint64, keep func(common.Address) bool) []*txn.Tx {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	next := make(map[common.Address]uint64, len(p.arrivals))
 	active := make([]common.Address, 0, len(p.arrivals))
 	for _, a := range p.arrivals {
+		if keep != nil && !keep(a) {
+			continue
+		}
 		next[a] = nonceOf(a)
 		active = append(active, a)
 	}

@@ -18,33 +18,37 @@ import (
 
 // Metrics are the node's Prometheus metrics, in their own registry.
 type Metrics struct {
-	Registry   *prometheus.Registry
-	accepted   prometheus.Counter
-	rejected   *prometheus.CounterVec
-	txs        prometheus.Counter
-	credits    prometheus.Counter
-	optimistic *prometheus.GaugeVec
-	finalized  *prometheus.GaugeVec
-	epoch      prometheus.Gauge
-	latency    *prometheus.HistogramVec
+	Registry         *prometheus.Registry
+	accepted         prometheus.Counter
+	rejected         *prometheus.CounterVec
+	txs              prometheus.Counter
+	failed           prometheus.Counter
+	credits          prometheus.Counter
+	convictions      prometheus.Counter
+	optimisticBlocks *prometheus.CounterVec
+	finalized        *prometheus.GaugeVec
+	epoch            *prometheus.GaugeVec
+	latency          *prometheus.HistogramVec
 }
 
 func newMetrics() *Metrics {
 	m := &Metrics{
-		Registry:   prometheus.NewRegistry(),
-		accepted:   prometheus.NewCounter(prometheus.CounterOpts{Name: "iostkit_tx_accepted_total", Help: "Transactions accepted into a mempool."}),
-		rejected:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "iostkit_tx_rejected_total", Help: "Transactions refused, by reason."}, []string{"reason"}),
-		txs:        prometheus.NewCounter(prometheus.CounterOpts{Name: "iostkit_tx_finalized_total", Help: "Transactions in finalized blocks."}),
-		credits:    prometheus.NewCounter(prometheus.CounterOpts{Name: "iostkit_crossshard_credited_total", Help: "Cross-shard transfers committed on their destination shard."}),
-		optimistic: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "iostkit_optimistic_height", Help: "Height of the last optimistic block."}, []string{"shard"}),
-		finalized:  prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "iostkit_finalized_height", Help: "Height of the last finalized block."}, []string{"shard"}),
-		epoch:      prometheus.NewGauge(prometheus.GaugeOpts{Name: "iostkit_epoch", Help: "Current epoch."}),
+		Registry:         prometheus.NewRegistry(),
+		accepted:         prometheus.NewCounter(prometheus.CounterOpts{Name: "iostkit_tx_accepted_total", Help: "Transactions accepted into a mempool."}),
+		rejected:         prometheus.NewCounterVec(prometheus.CounterOpts{Name: "iostkit_tx_rejected_total", Help: "Transactions refused, by reason."}, []string{"reason"}),
+		txs:              prometheus.NewCounter(prometheus.CounterOpts{Name: "iostkit_tx_finalized_total", Help: "Transactions in finalized blocks."}),
+		credits:          prometheus.NewCounter(prometheus.CounterOpts{Name: "iostkit_crossshard_credited_total", Help: "Cross-shard transfers committed on their destination shard."}),
+		failed:           prometheus.NewCounter(prometheus.CounterOpts{Name: "iostkit_tx_failed_total", Help: "Transactions finalized but failed at execution."}),
+		convictions:      prometheus.NewCounter(prometheus.CounterOpts{Name: "iostkit_convictions_total", Help: "Validators convicted by fraud proofs or equivocation evidence."}),
+		optimisticBlocks: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "iostkit_optimistic_blocks_total", Help: "Optimistic blocks seen."}, []string{"shard"}),
+		finalized:        prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "iostkit_finalized_height", Help: "Height of the last finalized block."}, []string{"shard"}),
+		epoch:            prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "iostkit_epoch", Help: "Current epoch per shard."}, []string{"shard"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "iostkit_tx_latency_seconds", Help: "Submit to optimistic inclusion or finality.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2, 12),
 		}, []string{"kind"}),
 	}
-	m.Registry.MustRegister(m.accepted, m.rejected, m.txs, m.credits, m.optimistic, m.finalized, m.epoch, m.latency,
+	m.Registry.MustRegister(m.accepted, m.rejected, m.txs, m.failed, m.credits, m.convictions, m.optimisticBlocks, m.finalized, m.epoch, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

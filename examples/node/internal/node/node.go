@@ -5,23 +5,47 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	dbm "github.com/cometbft/cometbft-db"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/iostkit/iostkit/eds"
 	"github.com/iostkit/iostkit/examples/node/internal/chain"
 	"github.com/iostkit/iostkit/examples/node/internal/config"
-	"github.com/iostkit/iostkit/examples/node/internal/consensus"
 	"github.com/iostkit/iostkit/examples/node/internal/mempool"
 	"github.com/iostkit/iostkit/examples/node/internal/state"
 	"github.com/iostkit/iostkit/examples/node/internal/txn"
+	"github.com/iostkit/iostkit/pob"
 	"golang.org/x/sync/errgroup"
 )
 
 // ErrUnknownTx means the node has no record of a transaction.
 var ErrUnknownTx = errors.New("node: unknown transaction")
+
+// Inbound is what the network hands the node: an engine message for a
+// shard, or a gossiped transaction.
+type Inbound struct {
+	Shard uint32
+	Msg   *pob.Message
+	Tx    []byte
+}
+
+// Transport carries the node's traffic in network mode (package p2p
+// implements it over libp2p). The local network has none: all engines are
+// in one process.
+type Transport interface {
+	// Send sends an engine message to one validator, or to every node
+	// following the shard when to is the zero address.
+	Send(shard uint32, to common.Address, m pob.Message)
+	// PublishTx gossips an accepted transaction.
+	PublishTx(raw []byte)
+	// Inbound delivers what peers send.
+	Inbound() <-chan Inbound
+}
 
 // BlockInfo summarises a block for the API and the web page.
 type BlockInfo struct {
@@ -29,40 +53,53 @@ type BlockInfo struct {
 	Height   uint64    `json:"height"`
 	Hash     string    `json:"hash"`
 	Epoch    uint64    `json:"epoch"`
-	Proposer string    `json:"proposer"`
+	Producer string    `json:"producer"`
 	Txs      int       `json:"txs"`
-	Credits  int       `json:"credits"`
 	Status   string    `json:"status"` // optimistic or final
+	Signers  int       `json:"signers,omitempty"`
 	Time     time.Time `json:"time"`
 }
 
-// Node is a running node: every shard of the chain, the engines of the
+// Node is a running node: every shard's chain, the engines of the
 // validators it hosts, and what the API reads.
 type Node struct {
-	cfg     config.Config
-	log     *slog.Logger
-	shards  []*chain.Shard
-	engines []consensus.Engine
-	relay   *relay
-	track   *tracker
+	cfg        config.Config
+	log        *slog.Logger
+	validators []Validator
+	self       *Validator // network mode: this process's validator
+	shards     []*chain.Shard
+	runners    []*runner
+	transport  Transport
+	verifier   pob.Verifier
+	genesis    chain.Genesis
+	track      *tracker
+	// Metrics are the node's Prometheus metrics.
 	Metrics *Metrics
 
-	mu         sync.Mutex
-	recent     []BlockInfo
-	epoch      uint64
-	validators []eds.Validator
-	assignment eds.Assignment
+	mu      sync.Mutex
+	recent  []BlockInfo
+	epochs  []shardEpoch
+	outbox  [][]chain.Credit // per destination shard: exports not yet credited
+	names   map[common.Address]string
+	started time.Time
 
 	finalTxs      atomic.Uint64
+	failedTxs     atomic.Uint64
 	crossExported atomic.Uint64
 	crossCredited atomic.Uint64
-	started       time.Time
+	convictions   atomic.Uint64
 	rate          rateWindow
 }
 
-// New builds a node from a validated config: the genesis, one shard chain
-// per shard over its backend, and one engine per shard.
-func New(cfg config.Config, log *slog.Logger) (*Node, error) {
+type shardEpoch struct {
+	Epoch   uint64
+	Leagues pob.Leagues
+}
+
+// New builds a node from a config: the genesis, one shard chain per shard
+// over its state backend and block store, and each shard's engines for the
+// epoch its stored chain is in. transport is nil for the local network.
+func New(cfg config.Config, log *slog.Logger, transport Transport) (*Node, error) {
 	cfg = cfg.WithDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -70,71 +107,117 @@ func New(cfg config.Config, log *slog.Logger) (*Node, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	g, err := chain.Genesis(cfg.DemoAccounts)
-	if err != nil {
+	n := &Node{
+		cfg: cfg, log: log, transport: transport, verifier: newCachedVerifier(),
+		validators: ValidatorSet(cfg.Validators), track: newTracker(200_000),
+		Metrics: newMetrics(), started: time.Now(), names: map[common.Address]string{},
+		epochs: make([]shardEpoch, cfg.Shards), outbox: make([][]chain.Credit, cfg.Shards),
+	}
+	for i := range n.validators {
+		n.names[n.validators[i].Account] = n.validators[i].ID
+	}
+	if cfg.Network() {
+		n.self = &n.validators[cfg.P2P.ValidatorIndex]
+	}
+	var err error
+	if n.genesis, err = chain.NewGenesis(cfg.DemoAccounts, stakes(n.validators)); err != nil {
 		return nil, err
 	}
-	n := &Node{
-		cfg: cfg, log: log, relay: newRelay(cfg.Shards), track: newTracker(200_000),
-		Metrics: newMetrics(), started: time.Now(),
-	}
-	for i := 0; i < cfg.Validators; i++ {
-		n.validators = append(n.validators, eds.Validator{ID: ValidatorID(i), Weight: 1})
-	}
-	if n.assignment, err = eds.Assign(n.validators, epochRandomness(0), 0, cfg.Shards); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err
 	}
 	for s := uint32(0); s < cfg.Shards; s++ {
-		pool, err := mempool.New(mempool.Config(cfg.Mempool))
+		sh, err := n.openShard(s)
 		if err != nil {
-			return nil, err
-		}
-		backend, err := openBackend(cfg, s)
-		if err != nil {
-			return nil, err
-		}
-		sh, err := chain.NewShard(chain.Executor{ChainID: cfg.ChainID, Shard: s, Shards: cfg.Shards}, backend, pool, g)
-		if err != nil {
+			n.Close()
 			return nil, err
 		}
 		n.shards = append(n.shards, sh)
-		n.engines = append(n.engines, n.newEngine(s))
+	}
+	for _, sh := range n.shards { // exports not yet credited, after a restart
+		for _, x := range sh.Exports() {
+			if !n.shards[x.ToShard].Credited(x.Credit) {
+				n.outbox[x.ToShard] = append(n.outbox[x.ToShard], x.Credit)
+			}
+		}
+	}
+	for _, sh := range n.shards {
+		r, err := newRunner(n, sh)
+		if err != nil {
+			n.Close()
+			return nil, err
+		}
+		n.runners = append(n.runners, r)
 	}
 	return n, nil
 }
 
-// ValidatorID names validator i of the deterministic validator set.
-func ValidatorID(i int) string { return fmt.Sprintf("v%02d", i) }
-
-func openBackend(cfg config.Config, shard uint32) (state.Backend, error) {
-	return state.NewMem(), nil
-}
-
-// newEngine builds the consensus engine of shard s: this is the one line
-// that decides which engine the chain runs.
-func (n *Node) newEngine(s uint32) consensus.Engine {
-	members := make([]string, 0)
-	for _, v := range n.assignment.Shards[s] {
-		members = append(members, v.ID)
+// openShard opens shard s's state backend and block store under the data
+// directory: this is where the state store is chosen.
+func (n *Node) openShard(s uint32) (*chain.Shard, error) {
+	pool, err := mempool.New(mempool.Config(n.cfg.Mempool))
+	if err != nil {
+		return nil, err
 	}
-	return consensus.NewSolo(shardApp{n, s}, members, 4)
-}
-
-// shardApp is the consensus.App of one shard.
-type shardApp struct {
-	n *Node
-	s uint32
-}
-
-func (a shardApp) Propose(proposer string) *chain.Block {
-	return a.n.shards[a.s].Propose(proposer, a.n.Epoch(), uint64(time.Now().UnixMilli()), a.n.relay.next(a.s, 500))
-}
-
-func (a shardApp) Verify(b *chain.Block) error {
-	if err := a.n.relay.check(a.s, b.Body.Credits); err != nil {
-		return err
+	dir := filepath.Join(n.cfg.DataDir, fmt.Sprintf("shard%d", s))
+	var blocks dbm.DB
+	var backend state.Backend
+	if n.cfg.Backend == "memdb" {
+		blocks, backend = dbm.NewMemDB(), state.NewMem()
+	} else {
+		kind := dbm.BackendType(n.cfg.Backend)
+		if kind == "pebble" {
+			kind = dbm.PebbleDBBackend
+		}
+		if blocks, err = dbm.NewDB("blocks", kind, dir); err != nil {
+			return nil, err
+		}
+		if backend, err = openState(n.cfg.Backend, dir); err != nil {
+			blocks.Close()
+			return nil, err
+		}
 	}
-	return a.n.shards[a.s].Verify(b)
+	exec := chain.Executor{ChainID: n.cfg.ChainID, Shard: s, Shards: n.cfg.Shards}
+	return chain.NewShard(exec, backend, blocks, pool, n.genesis)
+}
+
+// newEngine builds one validator's consensus engine: the one place that
+// decides which engine the chain runs.
+func (n *Node) newEngine(cfg pob.Config) (pob.Engine, error) {
+	switch n.cfg.Engine {
+	case "pob":
+		return pob.New(cfg)
+	default:
+		return nil, fmt.Errorf("node: engine %q is not available in this build", n.cfg.Engine)
+	}
+}
+
+// randomness is epoch e's randomness.
+func (n *Node) randomness(e uint64) []byte { return epochRandomness(e) }
+
+// hosted returns the members whose engines run in this process.
+func (n *Node) hosted(members []Validator) []*Validator {
+	var out []*Validator
+	for i := range members {
+		if n.self == nil || members[i].Index == n.self.Index {
+			out = append(out, &n.validators[members[i].Index])
+		}
+	}
+	return out
+}
+
+func (n *Node) observerAddress() common.Address {
+	if n.self != nil {
+		return n.self.Account
+	}
+	return common.HexToAddress("0x000000000000000000000000000000000000dead")
+}
+
+func (n *Node) setEpoch(s uint32, e uint64, lg pob.Leagues) {
+	n.mu.Lock()
+	n.epochs[s] = shardEpoch{Epoch: e, Leagues: lg}
+	n.mu.Unlock()
+	n.Metrics.epoch.WithLabelValues(shardLabel(s)).Set(float64(e))
 }
 
 // Config is the node's configuration, with defaults applied.
@@ -143,27 +226,36 @@ func (n *Node) Config() config.Config { return n.cfg }
 // Shards returns the shard chains.
 func (n *Node) Shards() []*chain.Shard { return n.shards }
 
-// Epoch is the current epoch.
+// Epoch is the lowest epoch any shard is in.
 func (n *Node) Epoch() uint64 {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.epoch
-}
-
-// Assignment is the current validator→shard assignment.
-func (n *Node) Assignment() eds.Assignment {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.assignment
+	e := n.epochs[0].Epoch
+	for _, se := range n.epochs {
+		e = min(e, se.Epoch)
+	}
+	return e
 }
 
 // ShardOf returns the shard of addr.
 func (n *Node) ShardOf(addr common.Address) uint32 { return eds.ShardOf(addr, n.cfg.Shards) }
 
-// Submit routes t to its sender's shard and queues it.
+// Submit routes t to its sender's shard, queues it and gossips it.
 func (n *Node) Submit(t *txn.Tx) error {
+	if err := n.admit(t); err != nil {
+		return err
+	}
+	if n.transport != nil {
+		n.transport.PublishTx(t.Bytes())
+	}
+	return nil
+}
+
+func (n *Node) admit(t *txn.Tx) error {
 	if t.Shard >= n.cfg.Shards {
-		return fmt.Errorf("%w: shard %d of %d", chain.ErrWrongShard, t.Shard, n.cfg.Shards)
+		err := fmt.Errorf("%w: shard %d of %d", chain.ErrWrongShard, t.Shard, n.cfg.Shards)
+		n.Metrics.rejected.WithLabelValues(reason(err)).Inc()
+		return err
 	}
 	if err := n.shards[t.Shard].Submit(t); err != nil {
 		n.Metrics.rejected.WithLabelValues(reason(err)).Inc()
@@ -194,30 +286,158 @@ func (n *Node) Recent() []BlockInfo {
 	return out
 }
 
-func (n *Node) remember(b *chain.Block, status string) {
+func (n *Node) remember(b BlockInfo) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.recent = append(n.recent, BlockInfo{
-		Shard: b.Header.Shard, Height: b.Header.Height, Hash: b.Hash().Hex(), Epoch: b.Header.Epoch,
-		Proposer: b.Header.Proposer, Txs: len(b.Body.Txs), Credits: len(b.Body.Credits), Status: status, Time: time.Now(),
-	})
-	if len(n.recent) > 100 {
-		n.recent = n.recent[len(n.recent)-100:]
+	n.recent = append(n.recent, b)
+	if len(n.recent) > 200 {
+		n.recent = n.recent[len(n.recent)-200:]
 	}
+}
+
+func (n *Node) name(a common.Address) string {
+	if s, ok := n.names[a]; ok {
+		return s
+	}
+	return a.Hex()[:10]
+}
+
+// optimistic records an optimistic block: its transactions are
+// optimistically confirmed.
+func (n *Node) optimistic(s uint32, o pob.OptimisticBlock) {
+	now := time.Now()
+	producer := ""
+	n.mu.Lock()
+	if lg := n.epochs[s].Leagues; int(o.Producer) < len(lg.Believable) {
+		producer = n.names[lg.Believable[o.Producer].Address]
+	}
+	n.mu.Unlock()
+	n.remember(BlockInfo{Shard: s, Height: o.Base + 1, Hash: o.Hash().Hex(), Epoch: o.Domain.Epoch, Producer: producer, Txs: len(o.Txs), Status: "optimistic", Time: now})
+	n.Metrics.optimisticBlocks.WithLabelValues(shardLabel(s)).Inc()
+	for _, raw := range o.Txs {
+		n.track.update(txHash(raw), func(st *TxStatus) {
+			if st.Status == "pending" {
+				st.Status, st.Optimistic = "optimistic", now
+			}
+		})
+	}
+}
+
+// committed records a block the shard executed.
+func (n *Node) committed(s uint32, b *chain.Block, c pob.Commit) {
+	now := time.Now()
+	producer := ""
+	n.mu.Lock()
+	if lg := n.epochs[s].Leagues; int(c.Block.Builder) < len(lg.Normal) {
+		producer = n.names[lg.Normal[c.Block.Builder].Address]
+	}
+	n.mu.Unlock()
+	n.remember(BlockInfo{Shard: s, Height: b.Height, Hash: b.Hash.Hex(), Epoch: b.Epoch, Producer: producer, Txs: len(b.Txs), Status: "final", Signers: c.Cert.SignerCount(), Time: now})
+	var user, failed, exported, credited int
+	for _, r := range b.Receipts {
+		switch {
+		case !r.OK:
+			failed++
+		case r.Credit != nil:
+			credited++
+			n.track.update(r.Credit.TxHash, func(st *TxStatus) { st.Status, st.Credited = "credited", now })
+		default:
+			user++
+		}
+		if r.OK && r.Export != nil {
+			exported++
+			n.mu.Lock()
+			n.outbox[r.Export.ToShard] = append(n.outbox[r.Export.ToShard], r.Export.Credit)
+			n.mu.Unlock()
+		}
+		if r.Credit == nil {
+			ok := r.OK
+			n.track.update(r.Hash, func(st *TxStatus) {
+				if st.Optimistic.IsZero() {
+					st.Optimistic = now
+				}
+				st.Final, st.Height, st.OK = now, b.Height, ok
+				if st.Status != "credited" {
+					st.Status = "final"
+				}
+				n.Metrics.latency.WithLabelValues("optimistic").Observe(st.Optimistic.Sub(st.Submitted).Seconds())
+				n.Metrics.latency.WithLabelValues("final").Observe(now.Sub(st.Submitted).Seconds())
+			})
+		}
+	}
+	if credited > 0 || failed > 0 {
+		n.pruneOutbox(s)
+	}
+	n.finalTxs.Add(uint64(user))
+	n.failedTxs.Add(uint64(failed))
+	n.crossExported.Add(uint64(exported))
+	n.crossCredited.Add(uint64(credited))
+	n.rate.add(now, user)
+	m := n.Metrics
+	m.finalized.WithLabelValues(shardLabel(s)).Set(float64(b.Height))
+	m.txs.Add(float64(user))
+	m.failed.Add(float64(failed))
+	m.credits.Add(float64(credited))
+	n.log.Debug("finalized", "shard", s, "height", b.Height, "txs", user, "failed", failed, "credits", credited)
+}
+
+func (n *Node) pruneOutbox(s uint32) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	kept := n.outbox[s][:0]
+	for _, c := range n.outbox[s] {
+		if !n.shards[s].Credited(c) {
+			kept = append(kept, c)
+		}
+	}
+	n.outbox[s] = kept
+}
+
+func (n *Node) pendingCredits(s uint32, max int) []chain.Credit {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	p := n.outbox[s]
+	if len(p) > max {
+		p = p[:max]
+	}
+	return append([]chain.Credit(nil), p...)
+}
+
+// checkCredit is the executor's rule for credits on shard s: the export
+// must be finalized on its source shard, exactly as credited.
+func (n *Node) checkCredit(s uint32) chain.CreditCheck {
+	return func(c chain.Credit) error {
+		src := n.shards[c.FromShard]
+		if x, ok := src.ExportOf(c.TxHash); ok && x.Credit == c && x.ToShard == s {
+			return nil
+		}
+		if src.Height() < c.FromHeight {
+			return chain.ErrWait
+		}
+		return chain.ErrUnprovenCredit
+	}
+}
+
+func (n *Node) conviction(s uint32, cv pob.Conviction) {
+	n.convictions.Add(1)
+	n.Metrics.convictions.Inc()
+	n.log.Warn("validator convicted", "shard", s, "height", cv.Height, "validator", n.name(cv.Address), "reason", cv.Reason)
 }
 
 // Run drives every shard until ctx ends: one goroutine per shard ticks its
-// engine, delivers its messages and acts on its Ready.
+// engines, delivers their messages and executes what they finalize.
 func (n *Node) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
-	for s := range n.shards {
-		g.Go(func() error { return n.runShard(ctx, uint32(s)) })
+	for _, r := range n.runners {
+		g.Go(func() error { return n.runShard(ctx, r) })
 	}
-	g.Go(func() error { return n.runEpochs(ctx) })
+	if n.transport != nil {
+		g.Go(func() error { return n.receive(ctx) })
+	}
 	return g.Wait()
 }
 
-func (n *Node) runShard(ctx context.Context, s uint32) error {
+func (n *Node) runShard(ctx context.Context, r *runner) error {
 	t := time.NewTicker(time.Duration(n.cfg.Tick))
 	defer t.Stop()
 	for {
@@ -226,97 +446,41 @@ func (n *Node) runShard(ctx context.Context, s uint32) error {
 			return nil
 		case <-t.C:
 		}
-		e := n.engines[s]
-		e.Tick()
-		if err := n.handle(s, e.Ready()); err != nil {
-			return err
+		if err := r.tick(); err != nil {
+			return fmt.Errorf("shard %d: %w", r.s, err)
 		}
 	}
 }
 
-func (n *Node) handle(s uint32, rd consensus.Ready) error {
-	now := time.Now()
-	for _, b := range rd.Optimistic {
-		n.remember(b, "optimistic")
-		n.Metrics.optimistic.WithLabelValues(shardLabel(s)).Set(float64(b.Header.Height))
-		for _, raw := range b.Body.Txs {
-			n.track.update(txHash(raw), func(st *TxStatus) {
-				if st.Status == "pending" {
-					st.Status, st.Optimistic = "optimistic", now
-				}
-			})
-		}
-	}
-	for _, f := range rd.Final {
-		if err := n.commit(s, f.Block, now); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (n *Node) commit(s uint32, b *chain.Block, now time.Time) error {
-	xs, err := n.shards[s].Commit(b)
-	if err != nil {
-		return fmt.Errorf("shard %d: commit finalized block %d: %w", s, b.Header.Height, err)
-	}
-	n.relay.exported(xs)
-	n.relay.credited(s, b.Body.Credits)
-	n.remember(b, "final")
-	n.finalTxs.Add(uint64(len(b.Body.Txs)))
-	n.rate.add(now, len(b.Body.Txs))
-	n.crossExported.Add(uint64(len(xs)))
-	n.crossCredited.Add(uint64(len(b.Body.Credits)))
-	n.Metrics.finalized.WithLabelValues(shardLabel(s)).Set(float64(b.Header.Height))
-	n.Metrics.txs.Add(float64(len(b.Body.Txs)))
-	n.Metrics.credits.Add(float64(len(b.Body.Credits)))
-	for _, raw := range b.Body.Txs {
-		n.track.update(txHash(raw), func(st *TxStatus) {
-			if st.Optimistic.IsZero() {
-				st.Optimistic = now
-			}
-			st.Status, st.Final, st.Height = "final", now, b.Header.Height
-			if !st.Optimistic.IsZero() {
-				n.Metrics.latency.WithLabelValues("optimistic").Observe(st.Optimistic.Sub(st.Submitted).Seconds())
-			}
-			n.Metrics.latency.WithLabelValues("final").Observe(now.Sub(st.Submitted).Seconds())
-		})
-	}
-	for _, c := range b.Body.Credits {
-		n.track.update(c.TxHash, func(st *TxStatus) { st.Status, st.Credited = "credited", now })
-	}
-	n.log.Debug("finalized", "shard", s, "height", b.Header.Height, "txs", len(b.Body.Txs), "credits", len(b.Body.Credits))
-	return nil
-}
-
-func (n *Node) runEpochs(ctx context.Context) error {
-	t := time.NewTicker(time.Duration(n.cfg.EpochLength))
-	defer t.Stop()
+func (n *Node) receive(ctx context.Context) error {
+	in := n.transport.Inbound()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case m, ok := <-in:
+			if !ok {
+				return nil
+			}
+			switch {
+			case m.Msg != nil && m.Shard < n.cfg.Shards:
+				n.runners[m.Shard].enqueue(*m.Msg)
+			case m.Tx != nil:
+				if t, err := txn.Decode(m.Tx); err == nil {
+					_ = n.admit(t) // gossip duplicates and stale nonces are expected
+				}
+			}
 		}
-		n.mu.Lock()
-		e := n.epoch + 1
-		a, err := eds.Assign(n.validators, epochRandomness(e), e, n.cfg.Shards)
-		if err != nil {
-			n.mu.Unlock()
-			return err
-		}
-		n.epoch, n.assignment = e, a
-		n.mu.Unlock()
-		n.Metrics.epoch.Set(float64(e))
-		n.log.Info("epoch change", "epoch", e)
 	}
 }
 
-// Close closes every shard's state backend.
+// Close closes every shard's stores.
 func (n *Node) Close() error {
 	var errs []error
 	for _, s := range n.shards {
-		errs = append(errs, s.State().Close())
+		errs = append(errs, s.Close())
 	}
 	return errors.Join(errs...)
 }
+
+func (n *Node) randomnessSource() string { return "hash chain" }

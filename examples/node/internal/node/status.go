@@ -6,43 +6,51 @@ import (
 
 // ShardStatus is one shard's progress.
 type ShardStatus struct {
-	Shard      uint32   `json:"shard"`
-	Height     uint64   `json:"height"`
-	Mempool    int      `json:"mempool"`
-	StateRoot  string   `json:"state_root"`
-	Validators []string `json:"validators"`
+	Shard     uint32 `json:"shard"`
+	Height    uint64 `json:"height"`
+	Epoch     uint64 `json:"epoch"`
+	Mempool   int    `json:"mempool"`
+	StateRoot string `json:"state_root"`
+	Fallback  bool   `json:"one_league"`
 }
 
 // Status is the node's summary, as /status serves it.
 type Status struct {
 	ChainID       uint64        `json:"chain_id"`
 	Engine        string        `json:"engine"`
+	Validator     string        `json:"validator,omitempty"`
 	Epoch         uint64        `json:"epoch"`
 	Shards        []ShardStatus `json:"shards"`
 	FinalTxs      uint64        `json:"final_txs"`
+	FailedTxs     uint64        `json:"failed_txs"`
 	TxPerSecond   float64       `json:"tx_per_second"`
 	CrossExported uint64        `json:"cross_shard_exported"`
 	CrossCredited uint64        `json:"cross_shard_committed"`
 	CrossBacklog  int           `json:"cross_shard_in_flight"`
+	Convictions   uint64        `json:"convictions"`
 	Uptime        string        `json:"uptime"`
 }
 
 // Status reports the node's progress.
 func (n *Node) Status() Status {
-	a := n.Assignment()
 	st := Status{
 		ChainID: n.cfg.ChainID, Engine: n.cfg.Engine, Epoch: n.Epoch(),
-		FinalTxs: n.finalTxs.Load(), TxPerSecond: n.rate.perSecond(time.Now()),
+		FinalTxs: n.finalTxs.Load(), FailedTxs: n.failedTxs.Load(), TxPerSecond: n.rate.perSecond(time.Now()),
 		CrossExported: n.crossExported.Load(), CrossCredited: n.crossCredited.Load(),
-		CrossBacklog: n.relay.backlog(), Uptime: time.Since(n.started).Round(time.Second).String(),
+		Convictions: n.convictions.Load(), Uptime: time.Since(n.started).Round(time.Second).String(),
 	}
+	if n.self != nil {
+		st.Validator = n.self.ID
+	}
+	n.mu.Lock()
 	for i, sh := range n.shards {
-		ss := ShardStatus{Shard: uint32(i), Height: sh.Height(), Mempool: sh.Pool().Len(), StateRoot: hexBytes(sh.State().Root())}
-		for _, v := range a.Shards[i] {
-			ss.Validators = append(ss.Validators, v.ID)
-		}
-		st.Shards = append(st.Shards, ss)
+		st.CrossBacklog += len(n.outbox[i])
+		st.Shards = append(st.Shards, ShardStatus{
+			Shard: uint32(i), Height: sh.Height(), Epoch: n.epochs[i].Epoch, Mempool: sh.Pool().Len(),
+			StateRoot: hexBytes(sh.State().Root()), Fallback: n.epochs[i].Leagues.Fallback,
+		})
 	}
+	n.mu.Unlock()
 	return st
 }
 

@@ -14,6 +14,7 @@ type TxStatus struct {
 	ToShard    uint32      `json:"to_shard"`
 	Status     string      `json:"status"` // pending, optimistic, final, credited
 	Height     uint64      `json:"height,omitempty"`
+	OK         bool        `json:"ok"` // executed successfully (once final)
 	Submitted  time.Time   `json:"submitted"`
 	Optimistic time.Time   `json:"optimistic,omitzero"`
 	Final      time.Time   `json:"final,omitzero"`

@@ -1,0 +1,433 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/drand/kyber"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/iostkit/iostkit/examples/node/internal/chain"
+	"github.com/iostkit/iostkit/pob"
+)
+
+// replica is one validator's engine for the current epoch of a shard. In
+// the local network every member of every shard is a replica in this
+// process; in network mode there is one, a member or an observer.
+type replica struct {
+	self  common.Address
+	eng   pob.Engine
+	inbox []pob.Message
+}
+
+// runner drives one shard: its engines, the execution of what they
+// finalize, and its epoch changes. Only its own goroutine touches it,
+// except enqueue.
+type runner struct {
+	n     *Node
+	shard *chain.Shard
+	s     uint32
+
+	mu    sync.Mutex
+	netIn []pob.Message
+
+	epoch    uint64
+	start    uint64 // first height of the epoch
+	leagues  pob.Leagues
+	replicas []*replica
+	byAddr   map[common.Address]*replica
+	queued   uint64 // highest height handed to execution
+	waiting  []pob.Commit
+	seenOpt  map[common.Hash]bool
+	lastHint uint64 // highest height a peer claimed
+}
+
+// epochOf is the epoch of height h (h ≥ 1): epoch e covers heights
+// e·L+1 … (e+1)·L.
+func (n *Node) epochOf(h uint64) uint64 { return (h - 1) / n.cfg.EpochBlocks }
+
+func newRunner(n *Node, sh *chain.Shard) (*runner, error) {
+	r := &runner{n: n, shard: sh, s: sh.Exec.Shard, seenOpt: map[common.Hash]bool{}}
+	h := sh.Height()
+	if err := r.enterEpoch(n.epochOf(h + 1)); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// enterEpoch builds the engines of epoch e, resuming from what the node has
+// stored: the epoch's committed blocks (History) and, in network mode, the
+// engine's persisted HardState (Restore).
+func (r *runner) enterEpoch(e uint64) error {
+	n := r.n
+	start := e*n.cfg.EpochBlocks + 1
+	var parent common.Hash
+	if start > 1 {
+		b, ok := r.shard.Block(start - 1)
+		if !ok {
+			return fmt.Errorf("shard %d: block %d missing for epoch %d", r.s, start-1, e)
+		}
+		parent = b.Hash
+	}
+	var history []pob.Commit
+	for h := start; h <= r.shard.Height(); h++ {
+		b, ok := r.shard.Block(h)
+		if !ok {
+			return fmt.Errorf("shard %d: block %d missing", r.s, h)
+		}
+		c, err := decodeCommit(b.Raw)
+		if err != nil {
+			return err
+		}
+		history = append(history, c)
+	}
+	members, err := shardMembers(n.validators, n.randomness(e), e, n.cfg.Shards, r.s)
+	if err != nil {
+		return err
+	}
+	lg, err := leagues(members, n.cfg.Believable)
+	if err != nil {
+		return err
+	}
+	r.epoch, r.start, r.leagues = e, start, lg
+	r.queued = r.shard.Height()
+	r.waiting = nil
+	r.replicas, r.byAddr = nil, map[common.Address]*replica{}
+	hosted := n.hosted(members)
+	if len(hosted) == 0 { // network mode, not a member: follow as an observer
+		hosted = []*Validator{nil}
+	}
+	for _, v := range hosted {
+		if err := r.addReplica(v, parent, history); err != nil {
+			return err
+		}
+	}
+	n.setEpoch(r.s, e, lg)
+	n.log.Info("epoch", "shard", r.s, "epoch", e, "start", start, "believable", len(lg.Believable), "normal", len(lg.Normal), "fallback", lg.Fallback, "replicas", len(r.replicas))
+	return nil
+}
+
+func (r *runner) addReplica(v *Validator, parent common.Hash, history []pob.Commit) error {
+	n := r.n
+	producer := -1
+	self := n.observerAddress()
+	cfg := pob.Config{
+		Domain:      pob.Domain{ChainID: n.cfg.ChainID, Shard: r.s, Epoch: r.epoch},
+		Committee:   r.leagues.Normal,
+		Believable:  r.leagues.Believable,
+		Verifier:    n.verifier,
+		SamplePPM:   r.leagues.SamplePPM,
+		StartHeight: r.start, Parent: parent, History: history,
+		ProduceEvery: uint64(n.cfg.ProduceEvery),
+		Logger:       n.log.With("shard", r.s),
+	}
+	if v != nil {
+		self = v.Account
+		cfg.Signer = pob.NewSigner(v.secret)
+		for i, m := range r.leagues.Believable {
+			if m.Address == v.Account {
+				producer = i
+			}
+		}
+		if hs, err := n.loadHardState(r.s, r.epoch, v.Index); err != nil {
+			return err
+		} else if hs != nil {
+			cfg.Restore = hs
+		}
+	}
+	cfg.Self = self
+	cfg.App = newApp(n, r.shard, producer, len(r.leagues.Believable))
+	eng, err := n.newEngine(cfg)
+	if err != nil {
+		return fmt.Errorf("shard %d epoch %d: %w", r.s, r.epoch, err)
+	}
+	rep := &replica{self: self, eng: eng}
+	r.replicas = append(r.replicas, rep)
+	r.byAddr[self] = rep
+	return nil
+}
+
+// enqueue hands a message from the network to the shard's goroutine.
+func (r *runner) enqueue(m pob.Message) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.netIn) < 10_000 {
+		r.netIn = append(r.netIn, m)
+	}
+}
+
+// tick advances every engine by one tick and processes everything that
+// follows from it.
+func (r *runner) tick() error {
+	for _, rep := range r.replicas {
+		rep.eng.Tick()
+	}
+	return r.pump()
+}
+
+// pump delivers messages and acts on Ready until the engines are quiet.
+func (r *runner) pump() error {
+	r.mu.Lock()
+	in := r.netIn
+	r.netIn = nil
+	r.mu.Unlock()
+	for _, m := range in {
+		if m.Height > r.lastHint {
+			r.lastHint = m.Height
+		}
+		for _, rep := range r.replicas {
+			rep.inbox = append(rep.inbox, m)
+		}
+	}
+	for round := 0; round < 64; round++ {
+		busy := false
+		for _, rep := range r.replicas {
+			for _, m := range rep.inbox {
+				_ = rep.eng.Step(m) // rejected messages change nothing; pob says why at debug level
+			}
+			busy = busy || len(rep.inbox) > 0
+			rep.inbox = nil
+		}
+		for _, rep := range r.replicas {
+			if !rep.eng.HasReady() {
+				continue
+			}
+			busy = true
+			if err := r.handle(rep, rep.eng.Ready()); err != nil {
+				return err
+			}
+			rep.eng.Advance()
+		}
+		if !busy {
+			break
+		}
+	}
+	return r.execute()
+}
+
+func (r *runner) handle(rep *replica, rd pob.Ready) error {
+	n := r.n
+	if rd.HardState != nil {
+		if err := n.saveHardState(r.s, r.epoch, rep.self, *rd.HardState); err != nil {
+			return err
+		}
+	}
+	for _, out := range rd.Messages {
+		r.route(rep, out)
+	}
+	for _, o := range rd.Optimistic {
+		if h := o.Hash(); !r.seenOpt[h] {
+			r.seenOpt[h] = true
+			n.optimistic(r.s, o)
+		}
+	}
+	if len(r.seenOpt) > 4096 {
+		r.seenOpt = map[common.Hash]bool{}
+	}
+	for _, c := range rd.Committed {
+		if c.Block.Height == r.queued+1 && c.Block.Domain.Epoch == r.epoch {
+			r.waiting = append(r.waiting, c)
+			r.queued++
+		}
+	}
+	for _, cv := range rd.Convictions {
+		n.conviction(r.s, cv)
+	}
+	return nil
+}
+
+// route delivers an engine's message to the local replicas it is for and,
+// in network mode, to the network.
+func (r *runner) route(from *replica, out pob.Outbound) {
+	if out.To == (common.Address{}) {
+		for _, rep := range r.replicas {
+			if rep != from {
+				rep.inbox = append(rep.inbox, out.Msg)
+			}
+		}
+	} else if rep, ok := r.byAddr[out.To]; ok {
+		rep.inbox = append(rep.inbox, out.Msg)
+		return
+	}
+	if r.n.transport != nil {
+		r.n.transport.Send(r.s, out.To, out.Msg)
+	}
+}
+
+// execute commits the finalized blocks in order. A block whose credits
+// wait for another shard stays queued.
+func (r *runner) execute() error {
+	for len(r.waiting) > 0 {
+		c := r.waiting[0]
+		b, err := r.shard.Commit(chain.Block{
+			Height: c.Block.Height, Hash: c.Block.Hash(), Parent: c.Block.Parent, Epoch: c.Block.Domain.Epoch,
+			TimeMs: uint64(time.Now().UnixMilli()), Txs: c.Block.Txs(), Raw: encodeCommit(c),
+		}, r.n.checkCredit(r.s))
+		if errors.Is(err, chain.ErrWait) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		r.waiting = r.waiting[1:]
+		r.n.committed(r.s, b, c)
+		if b.Height == r.start+r.n.cfg.EpochBlocks-1 {
+			return r.enterEpoch(r.epoch + 1)
+		}
+	}
+	return nil
+}
+
+// syncFrom verifies and executes commits fetched from a peer, then rebuilds
+// the engines so they resume after them.
+func (r *runner) syncFrom(raws [][]byte) (int, error) {
+	done := 0
+	for _, raw := range raws {
+		c, err := decodeCommit(raw)
+		if err != nil {
+			return done, err
+		}
+		h := r.shard.Height()
+		if c.Block.Height != h+1 {
+			continue
+		}
+		if c.Block.Domain.Epoch != r.epoch || c.Block.Parent != r.shard.Head() {
+			return done, fmt.Errorf("%w: shard %d block %d does not extend the chain", errBadSync, r.s, c.Block.Height)
+		}
+		if err := r.verify(c); err != nil {
+			return done, err
+		}
+		r.waiting = append(r.waiting[:0], c)
+		r.queued = c.Block.Height
+		if err := r.execute(); err != nil {
+			return done, err
+		}
+		if len(r.waiting) > 0 {
+			r.waiting = nil
+			r.queued = r.shard.Height()
+			break // waits for another shard; retry later
+		}
+		done++
+	}
+	if done > 0 {
+		return done, r.enterEpoch(r.n.epochOf(r.shard.Height() + 1))
+	}
+	return 0, nil
+}
+
+var errBadSync = errors.New("node: bad sync data")
+
+// verify checks a commit's certificate against the epoch's committee.
+func (r *runner) verify(c pob.Commit) error {
+	keys := make([]kyber.Point, len(r.leagues.Normal))
+	for i, m := range r.leagues.Normal {
+		keys[i] = m.PublicKey
+	}
+	if c.Cert.Block != c.Block.Hash() || c.Cert.Height != c.Block.Height || c.Cert.Domain != c.Block.Domain {
+		return fmt.Errorf("%w: certificate does not name the block", errBadSync)
+	}
+	if err := pob.VerifyCertificate(keys, c.Cert); err != nil {
+		return fmt.Errorf("%w: %v", errBadSync, err)
+	}
+	return nil
+}
+
+// wireCommit is the stored and synced form of a finalized block.
+type wireCommit struct {
+	Block []byte
+	Cert  []byte
+}
+
+func encodeCommit(c pob.Commit) []byte {
+	b, err := rlp.EncodeToBytes(wireCommit{Block: pob.EncodeBlock(c.Block), Cert: c.Cert.Encode()})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func decodeCommit(raw []byte) (pob.Commit, error) {
+	var w wireCommit
+	if err := rlp.DecodeBytes(raw, &w); err != nil {
+		return pob.Commit{}, fmt.Errorf("%w: %v", errBadSync, err)
+	}
+	b, err := pob.DecodeBlock(w.Block)
+	if err != nil {
+		return pob.Commit{}, err
+	}
+	cert, err := pob.DecodeCertificate(w.Cert)
+	if err != nil {
+		return pob.Commit{}, err
+	}
+	return pob.Commit{Block: b, Cert: cert}, nil
+}
+
+// hardStatePath is where validator idx keeps its engine state for a shard.
+func (n *Node) hardStatePath(shard uint32, idx int) string {
+	return filepath.Join(n.cfg.DataDir, fmt.Sprintf("hardstate-shard%d-v%d.rlp", shard, idx))
+}
+
+type storedHardState struct {
+	Epoch uint64
+	State []byte
+}
+
+// saveHardState persists a network validator's engine state before its
+// messages leave (the local network runs every validator in this process
+// and needs no such protection against itself).
+func (n *Node) saveHardState(shard uint32, epoch uint64, self common.Address, hs pob.HardState) error {
+	v := n.self
+	if !n.cfg.Network() || v == nil || v.Account != self {
+		return nil
+	}
+	b, err := rlp.EncodeToBytes(storedHardState{Epoch: epoch, State: hs.Encode()})
+	if err != nil {
+		return err
+	}
+	path := n.hardStatePath(shard, v.Index)
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func (n *Node) loadHardState(shard uint32, epoch uint64, idx int) (*pob.HardState, error) {
+	if !n.cfg.Network() {
+		return nil, nil
+	}
+	b, err := os.ReadFile(n.hardStatePath(shard, idx))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var s storedHardState
+	if err := rlp.DecodeBytes(b, &s); err != nil {
+		return nil, fmt.Errorf("hard state of shard %d: %w", shard, err)
+	}
+	if s.Epoch != epoch {
+		return nil, nil
+	}
+	hs, err := pob.DecodeHardState(s.State)
+	if err != nil {
+		return nil, err
+	}
+	return &hs, nil
+}
