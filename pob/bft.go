@@ -335,12 +335,12 @@ func (m *Machine) tryDecide() bool {
 				continue
 			}
 			sigs := map[int][]byte{}
-			for i := range rv.precommits {
-				if v, ok := rv.precommits.find(i, hash); ok {
+			for i := range uint32(m.n) { // a quorum, lowest indices first
+				if v, ok := rv.precommits.find(i, hash); ok && len(sigs) < m.quorum {
 					sigs[int(i)] = v.Sig
 				}
 			}
-			cert, err := aggregate(m.keys, m.cfg.Domain, m.height, r, hash, sigs)
+			cert, err := m.cv.Aggregate(m.cfg.Domain, m.height, r, hash, sigs)
 			if err != nil {
 				m.cfg.Logger.Debug("pob: aggregate", "err", err)
 				continue

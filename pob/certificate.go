@@ -2,6 +2,7 @@ package pob
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/drand/kyber"
 	"github.com/drand/kyber/sign"
@@ -116,8 +117,17 @@ func VerifyCertificate(committee []kyber.Point, c Certificate) error {
 // point additions and one pairing check instead of a scalar multiplication
 // per signer.
 type CommitteeVerifier struct {
-	weighted []kyber.Point
-	v        Verifier
+	committee []kyber.Point
+	weighted  []kyber.Point
+	v         Verifier
+
+	mu   sync.Mutex
+	sigs map[weightedKey]kyber.Point // BDN-weighted signatures, by signer
+}
+
+type weightedKey struct {
+	signer int
+	sig    string
 }
 
 // NewCommitteeVerifier prepares verification for committee (in committee
@@ -126,7 +136,7 @@ func NewCommitteeVerifier(committee []kyber.Point, v Verifier) (*CommitteeVerifi
 	if v == nil {
 		v = BLSVerifier{}
 	}
-	cv := &CommitteeVerifier{weighted: make([]kyber.Point, len(committee)), v: v}
+	cv := &CommitteeVerifier{committee: committee, weighted: make([]kyber.Point, len(committee)), v: v, sigs: map[weightedKey]kyber.Point{}}
 	for i := range committee {
 		mask, err := sign.NewMask(suite, committee, nil)
 		if err != nil {
@@ -166,32 +176,61 @@ func (cv *CommitteeVerifier) Verify(c Certificate) error {
 	return nil
 }
 
-// aggregate builds a certificate from precommit signatures indexed by
-// committee position.
-func aggregate(committee []kyber.Point, d Domain, height, round uint64, block common.Hash, sigs map[int][]byte) (Certificate, error) {
-	c := Certificate{Domain: d, Height: height, Round: round, Block: block, Signers: make([]byte, (len(committee)+7)/8)}
-	ordered := make([][]byte, 0, len(sigs))
-	for i := range committee { // committee order, never map order
-		if s, ok := sigs[i]; ok {
-			setBit(c.Signers, i)
-			ordered = append(ordered, s)
+// Aggregate builds a certificate from verified precommit signatures for
+// block, indexed by committee position: the BDN aggregate (each signature
+// weighted by its signer's roster coefficient, exactly as
+// bdn.AggregateSignatures computes it) and the bitmap. Weighted signatures
+// are memoized, so a signature is decoded and weighted once however many
+// certificates include it. Safe for concurrent use.
+func (cv *CommitteeVerifier) Aggregate(d Domain, height, round uint64, block common.Hash, sigs map[int][]byte) (Certificate, error) {
+	c := Certificate{Domain: d, Height: height, Round: round, Block: block, Signers: make([]byte, (len(cv.committee)+7)/8)}
+	agg := suite.G1().Point().Null()
+	for i := range cv.committee { // committee order, never map order
+		s, ok := sigs[i]
+		if !ok {
+			continue
 		}
+		w, err := cv.weightedSig(i, s)
+		if err != nil {
+			return Certificate{}, err
+		}
+		setBit(c.Signers, i)
+		agg = agg.Add(agg, w)
 	}
-	mask, err := sign.NewMask(suite, committee, nil)
-	if err != nil {
-		return Certificate{}, err
-	}
-	if err := mask.SetMask(append([]byte(nil), c.Signers...)); err != nil {
-		return Certificate{}, err
-	}
-	p, err := scheme.AggregateSignatures(ordered, mask)
-	if err != nil {
-		return Certificate{}, fmt.Errorf("%w: aggregate: %v", ErrBadSignature, err)
-	}
-	if c.Signature, err = p.MarshalBinary(); err != nil {
+	var err error
+	if c.Signature, err = agg.MarshalBinary(); err != nil {
 		return Certificate{}, err
 	}
 	return c, nil
+}
+
+func (cv *CommitteeVerifier) weightedSig(i int, sig []byte) (kyber.Point, error) {
+	k := weightedKey{i, string(sig)}
+	cv.mu.Lock()
+	w, ok := cv.sigs[k]
+	cv.mu.Unlock()
+	if ok {
+		return w, nil
+	}
+	mask, err := sign.NewMask(suite, cv.committee, nil)
+	if err != nil {
+		return nil, err
+	}
+	bits := make([]byte, mask.Len())
+	setBit(bits, i)
+	if err := mask.SetMask(bits); err != nil {
+		return nil, err
+	}
+	if w, err = scheme.AggregateSignatures([][]byte{sig}, mask); err != nil {
+		return nil, fmt.Errorf("%w: aggregate: %v", ErrBadSignature, err)
+	}
+	cv.mu.Lock()
+	if len(cv.sigs) >= 1<<16 {
+		clear(cv.sigs)
+	}
+	cv.sigs[k] = w
+	cv.mu.Unlock()
+	return w, nil
 }
 
 func mustEncode(v any) []byte {

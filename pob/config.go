@@ -28,6 +28,10 @@ type Config struct {
 	Signer Signer
 	// Verifier checks single signatures; nil means BLSVerifier.
 	Verifier Verifier
+	// Certificates, when set, verifies the committee's certificates; it
+	// must have been built for Committee. Engines of one process that share
+	// a committee may share one (it is read-only). Nil means New builds it.
+	Certificates *CommitteeVerifier
 	// App proposes and validates transactions; required.
 	App Application
 	// Slasher, when set, is called for each conviction in a finalized block.
@@ -143,6 +147,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%w: %s appears twice in the leagues", ErrBadConfig, m.Address)
 		}
 		seen[m.Address] = true
+	}
+	if c.Certificates != nil && c.Certificates.Size() != len(c.Committee) {
+		return fmt.Errorf("%w: certificate verifier for %d members, committee of %d", ErrBadConfig, c.Certificates.Size(), len(c.Committee))
 	}
 	if seen[c.Self] && c.Signer == nil {
 		return fmt.Errorf("%w: a member needs a Signer", ErrBadConfig)

@@ -91,9 +91,12 @@ func New(cfg Config) (*Machine, error) {
 		lastCatch: map[common.Address][2]uint64{},
 		sigOK:     map[common.Hash]bool{},
 	}
-	var err error
-	if m.cv, err = NewCommitteeVerifier(m.keys, cfg.Verifier); err != nil {
-		return nil, err
+	m.cv = cfg.Certificates
+	if m.cv == nil {
+		var err error
+		if m.cv, err = NewCommitteeVerifier(m.keys, cfg.Verifier); err != nil {
+			return nil, err
+		}
 	}
 	m.chain.init(len(cfg.Believable), cfg.StartHeight)
 	m.resetHeight(cfg.StartHeight, cfg.Parent)

@@ -99,3 +99,33 @@ func (Verifier) Verify(pub kyber.Point, msg, sig []byte) error {
 	verMu.Unlock()
 	return res
 }
+
+var (
+	cvMu    sync.Mutex
+	cvCache = map[common.Hash]*pob.CommitteeVerifier{}
+)
+
+// committeeVerifier shares one read-only certificate verifier per
+// committee across runs.
+func committeeVerifier(pubs []kyber.Point) (*pob.CommitteeVerifier, error) {
+	var buf []byte
+	for _, p := range pubs {
+		b, err := p.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		buf = append(buf, b...)
+	}
+	k := common.BytesToHash(crypto.Keccak256(buf))
+	cvMu.Lock()
+	defer cvMu.Unlock()
+	if cv, ok := cvCache[k]; ok {
+		return cv, nil
+	}
+	cv, err := pob.NewCommitteeVerifier(pubs, Verifier{})
+	if err != nil {
+		return nil, err
+	}
+	cvCache[k] = cv
+	return cv, nil
+}

@@ -205,11 +205,12 @@ func Run(o Options) (*Report, error) {
 	for i, m := range committee {
 		pubs[i] = m.PublicKey
 	}
-	cv, err := pob.NewCommitteeVerifier(pubs, Verifier{})
+	cv, err := committeeVerifier(pubs)
 	if err != nil {
 		return nil, err
 	}
 	r.cv = cv
+	r.base.Certificates = cv
 	for _, n := range r.nodes {
 		if err := r.start(n); err != nil {
 			return nil, err
