@@ -61,7 +61,7 @@ type DKGConfig struct {
 	OldShare *KeyShare
 }
 
-// Validate checks the configuration and fills defaults into a copy.
+// withDefaults checks the configuration and fills defaults into a copy.
 func (c DKGConfig) withDefaults() (DKGConfig, error) {
 	if c.Scheme == nil || c.Longterm == nil {
 		return c, fmt.Errorf("%w: scheme and long-term key are required", ErrBadConfig)
@@ -94,7 +94,7 @@ func (c DKGConfig) withDefaults() (DKGConfig, error) {
 		if c.OldGroup.scheme.id != c.Scheme.id {
 			return c, fmt.Errorf("%w: old group scheme %s, new %s", ErrBadConfig, c.OldGroup.scheme.id, c.Scheme.id)
 		}
-		if c.OldShare != nil && c.OldShare.group.PublicKeyBytes() == nil {
+		if c.OldShare != nil && (c.OldShare.group == nil || c.OldShare.share == nil) {
 			return c, fmt.Errorf("%w: old share without group", ErrBadConfig)
 		}
 	} else if c.OldGroup != nil || c.OldShare != nil {
