@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 
@@ -74,11 +75,27 @@ func New(n *node.Node, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /epoch", s.epoch)
 	mux.HandleFunc("GET /status", s.status)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.Metrics.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("GET /", http.FileServerFS(webFS))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeErr(w, http.StatusNotFound, "not_found", fmt.Errorf("api: no route %s %s", r.Method, r.URL.Path))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, webFS, "web/index.html")
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			// No route: answer in JSON like every other refusal, keeping
+			// the status (404, or 405 with its Allow header) the mux chose.
+			rec := httptest.NewRecorder()
+			mux.ServeHTTP(rec, r)
+			if allow := rec.Header().Get("Allow"); allow != "" {
+				w.Header().Set("Allow", allow)
+			}
+			code, short := rec.Code, "not_found"
+			if code == http.StatusMethodNotAllowed {
+				short = "method_not_allowed"
+			}
+			writeErr(w, code, short, fmt.Errorf("api: no route %s %s", r.Method, r.URL.Path))
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 //go:embed web/index.html

@@ -12,7 +12,7 @@ import (
 // inflightFor is how many heights a proposed transaction is assumed to be
 // on its way to finality before the proposer offers its nonce again (its
 // optimistic block was lost, say).
-const inflightFor = 16
+const inflightFor = 64
 
 // app is pob's Application for one validator of one shard: the shard's
 // mempool and pending cross-shard credits as block content, the executor's

@@ -123,8 +123,10 @@ func New(cfg config.Config, log *slog.Logger, transport Transport) (*Node, error
 	if n.genesis, err = chain.NewGenesis(cfg.DemoAccounts, stakes(n.validators)); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, err
+	if cfg.Backend != "memdb" || cfg.Network() {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, err
+		}
 	}
 	for s := uint32(0); s < cfg.Shards; s++ {
 		sh, err := n.openShard(s)
@@ -172,7 +174,7 @@ func (n *Node) openShard(s uint32) (*chain.Shard, error) {
 		if blocks, err = dbm.NewDB("blocks", kind, dir); err != nil {
 			return nil, err
 		}
-		if backend, err = openState(n.cfg.Backend, dir); err != nil {
+		if backend, err = openState(kind, dir); err != nil {
 			blocks.Close()
 			return nil, err
 		}
@@ -353,6 +355,9 @@ func (n *Node) committed(s uint32, b *chain.Block, c pob.Commit) {
 		if r.Credit == nil {
 			ok := r.OK
 			n.track.update(r.Hash, func(st *TxStatus) {
+				if !st.Final.IsZero() {
+					return // a later copy of a final transaction fails on its nonce
+				}
 				if st.Optimistic.IsZero() {
 					st.Optimistic = now
 				}
