@@ -415,11 +415,9 @@ func (s *Shard) apply(e *session, out Outcome) error {
 	if out == Commit {
 		ts.Committed = true
 		if !ts.Credited && e.s.Tx.isOutputShard(s.cfg.ID) {
-			cids, cobjs, err := s.credit(e.s)
-			if err != nil {
+			if ids, objs, err = s.credit(e.s, ids, objs); err != nil {
 				return err
 			}
-			ids, objs = append(ids, cids...), append(objs, cobjs...)
 			ts.Credited = true
 		}
 	}
@@ -439,11 +437,11 @@ func (s *Shard) apply(e *session, out Outcome) error {
 	return nil
 }
 
-// credit computes the objects the transaction's outputs on this shard
-// create or credit.
-func (s *Shard) credit(ss Session) ([]common.Hash, []Object, error) {
-	var ids []common.Hash
-	var objs []Object
+// credit appends to ids and objs the objects the transaction's outputs on
+// this shard create or credit. An output may credit an account that is also
+// an input here, or that another output credits: it reads through what ids
+// and objs already hold.
+func (s *Shard) credit(ss Session, ids []common.Hash, objs []Object) ([]common.Hash, []Object, error) {
 	for i, o := range ss.Tx.Outputs {
 		if o.Shard != s.cfg.ID {
 			continue
@@ -452,8 +450,6 @@ func (s *Shard) credit(ss Session) ([]common.Hash, []Object, error) {
 			ids, objs = append(ids, CoinID(ss.ID, i)), append(objs, NewCoin(o.Amount))
 			continue
 		}
-		// Several outputs may credit one account: read through what this
-		// call has already computed.
 		cur, ok := Object{}, false
 		for j := len(ids) - 1; j >= 0; j-- {
 			if ids[j] == o.Object {

@@ -292,6 +292,9 @@ func (w *World) replay() {
 	w.Inject(shards[r.IntN(len(shards))], m)
 }
 
+// SetReplay changes the attacker's replay rate (per mille per tick).
+func (w *World) SetReplay(perMille uint32) { w.cfg.ReplayPerMille = perMille }
+
 // Quiet reports whether nothing is left to do: no message in flight, no
 // crashed shard, no pending certificate and no session tracked.
 func (w *World) Quiet() bool {
