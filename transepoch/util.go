@@ -1,0 +1,5 @@
+package transepoch
+
+import "slices"
+
+func sortStrings(s []string) { slices.Sort(s) }
