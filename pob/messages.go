@@ -129,7 +129,9 @@ func (o OptimisticBlock) SignBytes() []byte {
 }
 
 // Hash identifies the block (its signed content, without the signature).
-func (o OptimisticBlock) Hash() common.Hash { return hashOf(tagHash+"/optimistic", &optimisticContent{o.Domain, o.Producer, o.Seq, o.Base, o.Txs}) }
+func (o OptimisticBlock) Hash() common.Hash {
+	return hashOf(tagHash+"/optimistic", &optimisticContent{o.Domain, o.Producer, o.Seq, o.Base, o.Txs})
+}
 
 // Block is a finalized-block candidate: the believable league's optimistic
 // blocks the proposer combines (in producer, then sequence order), the
