@@ -112,7 +112,7 @@ type Machine struct {
 	beta  Fraction
 	shard uint32
 	epoch uint64
-	fresh bool
+	fresh bool // nothing to keep live: a new shard, or one that retires
 
 	members  map[string]uint64 // current committee
 	queue    []Batch
@@ -148,7 +148,7 @@ func NewMachine(sp ShardPlan, cfg Config) (*Machine, error) {
 		beta:     cfg.faulty(),
 		shard:    sp.Shard,
 		epoch:    sp.Epoch,
-		fresh:    sp.Fresh,
+		fresh:    sp.Fresh || len(sp.Final) == 0,
 		members:  make(map[string]uint64, len(sp.Start)),
 		known:    make(map[string]bool),
 		departed: make(map[string]bool),
