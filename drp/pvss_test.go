@@ -128,7 +128,9 @@ func TestPVSSRejections(t *testing.T) {
 		name string
 		edit func(tr *PVSSTranscript)
 	}{
-		{"selection signature", func(tr *PVSSTranscript) { tr.Selection = &PVSSSelection{Leader: 0, Dealers: sel.Dealers, Digest: sel.Digest, Signature: sel.Signature} }},
+		{"selection signature", func(tr *PVSSTranscript) {
+			tr.Selection = &PVSSSelection{Leader: 0, Dealers: sel.Dealers, Digest: sel.Digest, Signature: sel.Signature}
+		}},
 		{"deal dropped", func(tr *PVSSTranscript) { tr.Deals = tr.Deals[1:] }},
 		{"deal swapped", func(tr *PVSSTranscript) { tr.Deals = append([]*PVSSDeal{r.deals[3]}, tr.Deals[1:]...) }},
 		{"reveal forged", func(tr *PVSSTranscript) { tr.Reveals = append([]*PVSSReveal{&forged}, tr.Reveals[1:]...) }},
