@@ -29,6 +29,8 @@ type chain struct {
 	equivKnown    map[evidenceKey]bool
 	equivFinal    map[evidenceKey]bool
 
+	slashed map[Culprit]bool // convicted in a finalized block already
+
 	window     []windowEntry       // finalized optimistic blocks within RecheckWindow
 	finalizedO map[common.Hash]int // hash → count in window
 
@@ -55,6 +57,7 @@ func (c *chain) init(nb int, start uint64) {
 	c.fraudKnown, c.fraudFinal = map[fraudKey]bool{}, map[fraudKey]bool{}
 	c.equivKnown, c.equivFinal = map[evidenceKey]bool{}, map[evidenceKey]bool{}
 	c.finalizedO = map[common.Hash]int{}
+	c.slashed = map[Culprit]bool{}
 }
 
 // Route picks the believable producer (0 ≤ index < producers) a
@@ -407,6 +410,10 @@ func (m *Machine) validate(b Block) error {
 		if err := m.checkOptimisticSig(o); err != nil {
 			return err
 		}
+		if old, ok := m.pending[p][o.Seq]; ok && old.Hash() != o.Hash() {
+			m.addEquivocation(Equivocation{Blocks: []OptimisticBlock{old, o}}, true)
+			return fmt.Errorf("%w: producer %d equivocated at sequence %d", ErrInvalidBlock, p, o.Seq)
+		}
 		if fp := m.sample(o); fp != nil {
 			m.addFraud(*fp, true)
 			return fmt.Errorf("%w: sampled transaction %d of producer %d is invalid", ErrInvalidBlock, fp.Index, p)
@@ -468,11 +475,27 @@ func (m *Machine) applyCommit(c Commit, quiet bool) {
 			continue
 		}
 		m.convicted[p], m.suspect[p] = true, true
-		var pay []Payout
-		if m.finalizedO[k.block] > 0 && comp != nil {
-			pay = comp.Compensation(f.Tx())
+		convict(Culprit{Believable, p}, "fraud", nil)
+	}
+	// A producer convicted for the first time has every finalized block in
+	// the window re-checked in full — by every replica, at this height, so
+	// all agree — and each user of an invalid transaction found there is
+	// compensated from the seized stake.
+	for i := range convs {
+		c := convs[i].culprit
+		if c.League != Believable || m.slashed[c] || comp == nil {
+			continue
 		}
-		convict(Culprit{Believable, p}, "fraud", pay)
+		for _, e := range m.window {
+			if e.block.Producer != c.Index {
+				continue
+			}
+			for _, tx := range e.block.Txs {
+				if m.cfg.App.Validate(tx) != nil {
+					convs[i].pay = append(convs[i].pay, comp.Compensation(tx)...)
+				}
+			}
+		}
 	}
 	cleared := map[uint32]bool{}
 	for _, o := range b.Optimistic {
@@ -503,6 +526,14 @@ func (m *Machine) applyCommit(c Commit, quiet bool) {
 	m.pendingFrauds = deleteFunc(m.pendingFrauds, func(f FraudProof) bool { return m.fraudFinal[f.key()] })
 	m.pendingEquiv = deleteFunc(m.pendingEquiv, func(e Equivocation) bool { return m.equivFinal[evidenceKeyOf(e)] })
 	for _, cv := range convs {
+		if m.slashed[cv.culprit] {
+			// Slashed once: all its stake is gone. Later proofs only
+			// confirm; the proposer that first includes a conviction
+			// includes the re-check's proofs with it, so compensation is
+			// paid from the seized stake at once.
+			continue
+		}
+		m.slashed[cv.culprit] = true
 		addr := m.addressOf(cv.culprit)
 		if !quiet && m.cfg.Slasher != nil {
 			if err := m.cfg.Slasher.Slash(addr, cv.pay); err != nil {

@@ -25,8 +25,10 @@ type App struct {
 	Name   string
 	TxsPer int
 	Bad    int
-	// Silent makes Propose return nothing (an absent producer).
-	Silent bool
+	// Silent makes Propose return nothing (an absent producer);
+	// SilentUntil does so below a height only.
+	Silent      bool
+	SilentUntil uint64
 	blocks int
 }
 
@@ -40,7 +42,7 @@ func (a *App) Validate(tx []byte) error {
 
 // Propose implements pob.Application.
 func (a *App) Propose(height uint64, max int) [][]byte {
-	if a.Silent || a.TxsPer == 0 {
+	if a.Silent || a.TxsPer == 0 || height < a.SilentUntil {
 		return nil
 	}
 	a.blocks++

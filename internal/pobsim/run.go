@@ -77,6 +77,9 @@ type Options struct {
 	Factory Factory
 	// Tune adjusts each engine's configuration.
 	Tune func(*pob.Config)
+	// ProducersSilentUntil keeps every believable producer silent below
+	// this height (to exercise the one-league fallback and the return).
+	ProducersSilentUntil uint64
 }
 
 // Report is what a simulation observed.
@@ -171,13 +174,14 @@ func Run(o Options) (*Report, error) {
 		}
 		for range copies {
 			n := &node{id: sim.NodeID(len(r.nodes)), key: key, league: league, index: i, beh: b, slashes: NewSlashes()}
-			n.app = &App{Name: fmt.Sprintf("v%d", k), TxsPer: o.TxsPer}
+			n.app = &App{Name: fmt.Sprintf("s%d-v%d", o.Seed, k), TxsPer: o.TxsPer}
 			if b == FraudProducer {
 				n.app.Bad = 1
 			}
 			if b == Silent {
 				n.app.Silent = true
 			}
+			n.app.SilentUntil = o.ProducersSilentUntil
 			if league == pob.Normal {
 				n.app.Name = fmt.Sprintf("fallback-%d", k) // same payload from any replica of a slot
 			}
@@ -503,13 +507,24 @@ func evilHash(h, round uint64) common.Hash {
 	return common.BytesToHash(crypto.Keccak256([]byte("evil"), b[:]))
 }
 
-// split sends a to the even-numbered replicas and b to the odd ones.
+// split sends a to the even-numbered replicas and b to the odd ones, and
+// both to every third: an equivocator does not control how far gossip
+// spreads its statements.
 func (r *runner) split(n *node, to common.Address, a, b pob.Message) {
 	r.deliver(n, to, func(d *node) pob.Message {
 		if d.id%2 == 0 {
 			return a
 		}
 		return b
+	})
+	r.deliver(n, to, func(d *node) pob.Message {
+		if d.id%3 != 0 {
+			return pob.Message{}
+		}
+		if d.id%2 == 0 {
+			return b
+		}
+		return a
 	})
 }
 
@@ -525,11 +540,15 @@ func (r *runner) deliver(n *node, to common.Address, pick func(*node) pob.Messag
 		if d.id == n.id {
 			continue
 		}
+		msg := pick(d)
+		if msg.Kind == 0 {
+			continue
+		}
 		r.rep.Messages++
 		if r.dropping && rng.Uint32N(1000) < r.o.DropPerMille {
 			continue
 		}
-		r.net.Send(n.id, d.id, pick(d))
+		r.net.Send(n.id, d.id, msg)
 	}
 }
 
