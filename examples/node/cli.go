@@ -19,6 +19,7 @@ import (
 	"github.com/iostkit/iostkit/examples/node/internal/client"
 	"github.com/iostkit/iostkit/examples/node/internal/config"
 	"github.com/iostkit/iostkit/examples/node/internal/loadgen"
+	"github.com/iostkit/iostkit/examples/node/internal/p2p"
 	"github.com/iostkit/iostkit/examples/node/internal/txn"
 	"github.com/iostkit/iostkit/token"
 )
@@ -220,5 +221,17 @@ func loadgenCmd(args []string) error {
 		return err
 	}
 	fmt.Println(rep)
+	return nil
+}
+
+func peerIDCmd(args []string) error {
+	var i int
+	if len(args) != 1 {
+		return errors.New("usage: node peer-id VALIDATOR-INDEX")
+	}
+	if _, err := fmt.Sscan(args[0], &i); err != nil || i < 0 {
+		return fmt.Errorf("bad validator index %q", args[0])
+	}
+	fmt.Println(p2p.PeerID(i))
 	return nil
 }

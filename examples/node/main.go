@@ -40,6 +40,8 @@ func main() {
 		err = loadgenCmd(args)
 	case "config":
 		err = configCmd(args)
+	case "peer-id":
+		err = peerIDCmd(args)
 	case "help", "-h", "--help":
 		fmt.Println(usage)
 		return
@@ -61,4 +63,5 @@ commands:
   balance    show an account's balance
   status     show a node's summary
   loadgen    sign and send transfers, measure throughput and latency
-  config     print the default configuration (TOML)`
+  config     print the default configuration (TOML)
+  peer-id N  print validator N's libp2p peer id (to build --peers lists)`

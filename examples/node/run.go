@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/iostkit/iostkit/examples/node/internal/config"
 	"github.com/iostkit/iostkit/examples/node/internal/loadgen"
 	"github.com/iostkit/iostkit/examples/node/internal/node"
+	"github.com/iostkit/iostkit/examples/node/internal/p2p"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -64,10 +66,38 @@ func runCmd(args []string) error {
 	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level(c.LogLevel)}))
-	n, err := node.New(c, log, nil)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	// Network mode: one validator per process over libp2p. The host serves
+	// sync requests from the node's block store once the node exists.
+	var transport node.Transport
+	var served atomic.Pointer[node.Node]
+	if c.Network() {
+		host, err := p2p.New(ctx, p2p.Config{
+			ChainID: c.ChainID, Shards: c.Shards, Index: c.P2P.ValidatorIndex, Listen: c.P2P.Listen, Peers: c.P2P.Peers,
+			Directory: node.Directory(c.Validators), Log: log,
+			Commits: func(s uint32, from uint64, max int) [][]byte {
+				if n := served.Load(); n != nil {
+					return n.Commits(s, from, max)
+				}
+				return nil
+			},
+		})
+		if err != nil {
+			return err
+		}
+		defer host.Close()
+		for _, a := range host.Addrs() {
+			fmt.Printf("p2p: %s\n", a)
+		}
+		transport = host
+	}
+	n, err := node.New(c, log, transport)
 	if err != nil {
 		return err
 	}
+	served.Store(n)
 	ln, err := net.Listen("tcp", c.API.Listen)
 	if err != nil {
 		return err
@@ -76,8 +106,6 @@ func runCmd(args []string) error {
 		"api", "http://"+ln.Addr().String(), "data_dir", c.DataDir)
 	fmt.Printf("API and live page: http://%s/\n", ln.Addr())
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	g, ctx := errgroup.WithContext(ctx)
 	srv := &http.Server{Handler: api.New(n, log), ReadHeaderTimeout: 5 * time.Second}
 	g.Go(func() error {

@@ -109,19 +109,22 @@ type Load struct {
 
 // Defaults.
 const (
-	DefaultChainID      = 2026
-	DefaultShards       = 4
-	DefaultPerShard     = 5
-	DefaultBelievable   = 1
-	DefaultDemoAccounts = 64
-	DefaultBackend      = "pebble"
-	DefaultEngine       = "pob"
-	DefaultTick         = Duration(50 * time.Millisecond)
-	DefaultEpochBlocks  = 300
-	DefaultProduceEvery = 2
-	DefaultAPIListen    = "127.0.0.1:8645"
-	DefaultLoadRate     = 50
-	DefaultCrossShard   = 10
+	DefaultChainID  = 2026
+	DefaultShards   = 4
+	DefaultPerShard = 5
+	// DefaultNetworkValidators is the validator set of network mode: a
+	// four-process testnet.
+	DefaultNetworkValidators = 4
+	DefaultBelievable        = 1
+	DefaultDemoAccounts      = 64
+	DefaultBackend           = "pebble"
+	DefaultEngine            = "pob"
+	DefaultTick              = Duration(50 * time.Millisecond)
+	DefaultEpochBlocks       = 300
+	DefaultProduceEvery      = 2
+	DefaultAPIListen         = "127.0.0.1:8645"
+	DefaultLoadRate          = 50
+	DefaultCrossShard        = 10
 )
 
 // Backends and engines accepted.
@@ -141,6 +144,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Shards == 0 {
 		c.Shards = DefaultShards
+	}
+	if c.Validators == 0 && c.Network() {
+		c.Validators = DefaultNetworkValidators
 	}
 	if c.Validators == 0 {
 		c.Validators = DefaultPerShard * int(c.Shards)

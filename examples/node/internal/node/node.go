@@ -445,10 +445,14 @@ func (n *Node) Run(ctx context.Context) error {
 func (n *Node) runShard(ctx context.Context, r *runner) error {
 	t := time.NewTicker(time.Duration(n.cfg.Tick))
 	defer t.Stop()
+	sync := time.NewTicker(2 * time.Second)
+	defer sync.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-sync.C:
+			n.catchUp(ctx, r)
 		case <-t.C:
 		}
 		if err := r.tick(); err != nil {
@@ -489,3 +493,49 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) randomnessSource() string { return "hash chain" }
+
+// Commits returns up to max stored commits (the engine's encoding of block
+// and certificate) of shard s from height from on, for peers that sync.
+func (n *Node) Commits(s uint32, from uint64, max int) [][]byte {
+	if s >= n.cfg.Shards {
+		return nil
+	}
+	var out [][]byte
+	for h := from; h <= n.shards[s].Height() && len(out) < max; h++ {
+		b, ok := n.shards[s].Block(h)
+		if !ok {
+			break
+		}
+		out = append(out, b.Raw)
+	}
+	return out
+}
+
+// Fetcher is the optional Transport capability of fetching stored commits
+// from peers, which a node that fell behind uses to catch up.
+type Fetcher interface {
+	Fetch(ctx context.Context, shard uint32, from uint64, max int) ([][]byte, error)
+}
+
+// catchUp fetches and executes the commits a lagging shard misses: when a
+// peer reports a height well above ours, the engine's own catch-up (the
+// last RecheckWindow commits) may not reach back far enough.
+func (n *Node) catchUp(ctx context.Context, r *runner) {
+	f, ok := n.transport.(Fetcher)
+	if !ok || r.lastHint <= r.shard.Height()+4 {
+		return
+	}
+	raws, err := f.Fetch(ctx, r.s, r.shard.Height()+1, 128)
+	if err != nil {
+		n.log.Debug("sync: fetch", "shard", r.s, "err", err)
+		return
+	}
+	done, err := r.syncFrom(raws)
+	if err != nil {
+		n.log.Warn("sync: rejected", "shard", r.s, "err", err)
+		return
+	}
+	if done > 0 {
+		n.log.Info("sync: caught up", "shard", r.s, "blocks", done, "height", r.shard.Height())
+	}
+}

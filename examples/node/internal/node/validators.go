@@ -152,3 +152,23 @@ func leagues(members []Validator, believable int) (pob.Leagues, error) {
 	}
 	return pob.SelectLeagues(cands, policy, nil)
 }
+
+// Directory maps every validator's account to its index, which fixes its
+// network identity.
+func (n *Node) Directory() map[common.Address]int {
+	out := make(map[common.Address]int, len(n.validators))
+	for _, v := range n.validators {
+		out[v.Account] = v.Index
+	}
+	return out
+}
+
+// Directory is Node.Directory for a validator set of size n, for wiring a
+// transport before the node exists.
+func Directory(n int) map[common.Address]int {
+	out := make(map[common.Address]int, n)
+	for _, v := range ValidatorSet(n) {
+		out[v.Account] = v.Index
+	}
+	return out
+}
