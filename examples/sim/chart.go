@@ -27,6 +27,7 @@ type chart struct {
 	logX, logY            bool
 	legendBottom          bool // legend at the bottom instead of the top
 	legendRight           bool
+	xticks                []float64 // explicit x ticks (labelled), e.g. the shard counts run
 	series                []series
 	hlines                []hline
 }
@@ -58,6 +59,9 @@ func (c chart) save(path string) error {
 	if c.logX {
 		p.X.Scale = plot.LogScale{}
 		p.X.Tick.Marker = powerTicks{}
+	}
+	if len(c.xticks) > 0 {
+		p.X.Tick.Marker = fixedTicks(c.xticks)
 	}
 	if c.logY {
 		p.Y.Scale = plot.LogScale{}
@@ -137,9 +141,30 @@ func (powerTicks) Ticks(lo, hi float64) []plot.Tick {
 			}
 			t := plot.Tick{Value: v}
 			if m == 1 {
-				t.Label = strconv.FormatFloat(v, 'g', 1, 64)
+				t.Label = tickLabel(v)
 			}
 			ticks = append(ticks, t)
+		}
+	}
+	return ticks
+}
+
+func tickLabel(v float64) string {
+	if v >= 1 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// fixedTicks labels exactly the given values.
+type fixedTicks []float64
+
+// Ticks returns the values within [lo, hi].
+func (f fixedTicks) Ticks(lo, hi float64) []plot.Tick {
+	var ticks []plot.Tick
+	for _, v := range f {
+		if v >= lo && v <= hi {
+			ticks = append(ticks, plot.Tick{Value: v, Label: tickLabel(v)})
 		}
 	}
 	return ticks

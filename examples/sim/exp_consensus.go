@@ -110,7 +110,8 @@ func shardsExperiment(e *env, engine string, shardCounts []int, committee int, p
 	return doc, nil
 }
 
-func shardsReport(e *env, doc runDoc, committee int) report {
+func shardsReport(e *env, doc runDoc) report {
+	committee := doc.Runs[0].Result.Committee
 	t := table{cols: []string{"cross-shard", "shards", "offered tx/s", "final tx/s", "per shard tx/s", "final p50 ms", "final p99 ms", "optimistic p50 ms", "cross p50 ms", "blocks", "CPU util", "violations"}}
 	ch := chart{title: fmt.Sprintf("Experiment 1 — throughput vs shards (%s, %d validators/shard)", doc.Runs[0].Engine, committee), xlabel: "shards", ylabel: "finalized transfers/s", logX: true, logY: true}
 	var reach []string
@@ -136,6 +137,11 @@ func shardsReport(e *env, doc runDoc, committee int) report {
 		}
 	}
 	ch.hlines = []hline{{name: "whitepaper claim 100,000 tx/s", y: 100_000}}
+	for _, run := range doc.Runs {
+		if run.Result.CrossShare == 0 {
+			ch.xticks = append(ch.xticks, float64(run.Result.Shards))
+		}
+	}
 	return report{name: "shards", title: "Experiment 1 — throughput vs shard count", command: commandLine(e.o, "shards"), intro: realIntro(doc),
 		table: t, data: doc, charts: map[string]chart{"shards.svg": ch},
 		notes: fmt.Sprintf("Finding: %s. For scale: one validator that recovers every signature on %d cores and executes every transfer on one admits at most %.0f tx/s with this calibration — the physical bound of a single shard whose members all check everything.", joinAnd(reach), stdCores, verifyBound(doc.Calibration, stdCores))}

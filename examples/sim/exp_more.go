@@ -38,7 +38,8 @@ func committeeExperiment(e *env, engine string, sizes []int, rate float64, warm,
 	return doc, err
 }
 
-func committeeReport(e *env, doc runDoc, rate float64) report {
+func committeeReport(e *env, doc runDoc) report {
+	rate := doc.Runs[0].Result.OfferedTPS
 	t := table{cols: []string{"validators", "final tx/s", "optimistic p50 ms", "final p50 ms", "final p99 ms", "blocks", "messages", "MB on the wire", "CPU util"}}
 	p50 := series{name: "final p50", color: 0}
 	p99 := series{name: "final p99", color: 1, dashed: true}
@@ -51,7 +52,7 @@ func committeeReport(e *env, doc runDoc, rate float64) report {
 		p99.xs, p99.ys = append(p99.xs, x), append(p99.ys, r.Final.P99MS)
 		opt.xs, opt.ys = append(opt.xs, x), append(opt.ys, r.Optimistic.P50MS)
 	}
-	ch := chart{title: fmt.Sprintf("Experiment 2 — latency vs committee size (%s, %.0f tx/s)", doc.Runs[0].Engine, rate), xlabel: "validators in the shard", ylabel: "latency (ms)", logX: true, series: []series{opt, p50, p99}}
+	ch := chart{xticks: p50.xs, title: fmt.Sprintf("Experiment 2 — latency vs committee size (%s, %.0f tx/s)", doc.Runs[0].Engine, rate), xlabel: "validators in the shard", ylabel: "latency (ms)", logX: true, series: []series{opt, p50, p99}}
 	return report{name: "committee", title: "Experiment 2 — finality latency vs committee size", command: commandLine(e.o, "committee"), intro: realIntro(doc),
 		table: t, data: doc, charts: map[string]chart{"committee.svg": ch}}
 }

@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"time"
@@ -35,6 +36,7 @@ type options struct {
 	quiet       bool
 	format      string
 	parallel    int
+	replot      bool
 	single      singleRun
 }
 
@@ -58,6 +60,9 @@ type experiment struct {
 	name  string
 	about string
 	run   func(e *env) (report, error)
+	// render rebuilds the report from the experiment's JSON (-replot);
+	// nil when the experiment cannot.
+	render func(e *env, doc runDoc) report
 }
 
 func experiments() []experiment {
@@ -71,8 +76,8 @@ func experiments() []experiment {
 			if err != nil {
 				return report{}, err
 			}
-			return shardsReport(e, doc, committee), nil
-		}},
+			return shardsReport(e, doc), nil
+		}, shardsReport},
 		{"committee", "2: finality latency vs committee size (pob)", func(e *env) (report, error) {
 			sizes, rate, warm, dur := []int{4, 8, 16, 32, 64, 128, 256}, 2000.0, time.Second, 3*time.Second
 			if e.o.quick {
@@ -82,8 +87,8 @@ func experiments() []experiment {
 			if err != nil {
 				return report{}, err
 			}
-			return committeeReport(e, doc, rate), nil
-		}},
+			return committeeReport(e, doc), nil
+		}, committeeReport},
 		{"engines", "3: every engine at one setup, light and saturated load", func(e *env) (report, error) {
 			shards, committee, warm, dur := 4, 8, time.Second, 3*time.Second
 			if e.o.quick {
@@ -94,7 +99,7 @@ func experiments() []experiment {
 				return report{}, err
 			}
 			return enginesReport(e, doc), nil
-		}},
+		}, enginesReport},
 		{"adversary", "4: safety and liveness vs faulty fraction 0…0.4 (crash, twins)", func(e *env) (report, error) {
 			committee, warm, dur := 10, time.Second, 6*time.Second
 			if e.o.quick {
@@ -105,8 +110,8 @@ func experiments() []experiment {
 				return report{}, err
 			}
 			return adversaryReport(e, doc), nil
-		}},
-		{"eds-failure", "5: eds shard-failure table vs sampled eds.Assign", runEDSFailExperiment},
+		}, adversaryReport},
+		{"eds-failure", "5: eds shard-failure table vs sampled eds.Assign", runEDSFailExperiment, nil},
 	}
 }
 
@@ -122,6 +127,7 @@ func main() {
 	flag.BoolVar(&o.quick, "quick", false, "smaller sizes and shorter runs (a smoke test, not the published figures)")
 	flag.BoolVar(&o.quiet, "quiet", false, "no progress display on stderr")
 	flag.StringVar(&o.format, "format", "svg", "chart format: svg or png")
+	flag.BoolVar(&o.replot, "replot", false, "rebuild pages, CSV and charts from the experiment's JSON in -out, without simulating")
 	flag.IntVar(&o.parallel, "parallel", 2, "simulation runs at a time (results do not depend on it)")
 	flag.StringVar(&o.single.engine, "engine", "pob", "consensus engine of a single run")
 	flag.IntVar(&o.single.shards, "shards", 4, "shards of a single run")
@@ -187,6 +193,23 @@ func runOptions(o options) error {
 	}
 	en := &env{o: o, prog: prog}
 	for _, e := range todo {
+		if o.replot {
+			if e.render == nil {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(o.out, e.name+".json"))
+			if err != nil {
+				return err
+			}
+			var doc runDoc
+			if err := json.Unmarshal(b, &doc); err != nil {
+				return fmt.Errorf("%s: %w", e.name, err)
+			}
+			if err := e.render(en, doc).write(o.out, o.format); err != nil {
+				return err
+			}
+			continue
+		}
 		r, err := e.run(en)
 		if err != nil {
 			return fmt.Errorf("%s: %w", e.name, err)
