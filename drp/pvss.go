@@ -189,6 +189,7 @@ type PVSSMember struct {
 	sk       kyber.Scalar
 	suite    pvssSuite
 	revealed []byte
+	verified map[[32]byte]bool // deals this member already checked
 }
 
 // NewMember returns member index's side of the run; sk must match
@@ -205,7 +206,7 @@ func (p *PVSS) NewMember(index uint32, sk kyber.Scalar, rand io.Reader) (*PVSSMe
 	if rand != nil {
 		st = random.New(rand)
 	}
-	return &PVSSMember{p: p, index: index, sk: sk, suite: pvssSuite{Suite: p.suite, stream: st}}, nil
+	return &PVSSMember{p: p, index: index, sk: sk, suite: pvssSuite{Suite: p.suite, stream: st}, verified: map[[32]byte]bool{}}, nil
 }
 
 // Deal shares a fresh secret among all members.
@@ -272,13 +273,37 @@ func (p *PVSS) selectionHash(s *PVSSSelection) []byte {
 	return h.Sum(nil)
 }
 
+func dealKey(d *PVSSDeal) ([32]byte, bool) {
+	b, err := encodeDeal(d)
+	if err != nil {
+		return [32]byte{}, false
+	}
+	return sha256.Sum256(b), true
+}
+
+// Receive checks a deal as it arrives and remembers it, so that Select and
+// Reveal do not verify it again.
+func (m *PVSSMember) Receive(d *PVSSDeal) error {
+	k, ok := dealKey(d)
+	if ok && m.verified[k] {
+		return nil
+	}
+	if err := m.p.VerifyDeal(d); err != nil {
+		return err
+	}
+	if ok {
+		m.verified[k] = true
+	}
+	return nil
+}
+
 // Select makes this member the leader: it keeps every valid deal (one per
 // dealer, sorted by dealer), needs at least Threshold of them, and signs
 // the selection.
 func (m *PVSSMember) Select(deals []*PVSSDeal) (*PVSSSelection, []*PVSSDeal, error) {
 	byDealer := map[uint32]*PVSSDeal{}
 	for _, d := range deals {
-		if m.p.VerifyDeal(d) != nil {
+		if m.Receive(d) != nil {
 			continue
 		}
 		if _, dup := byDealer[d.Dealer]; dup {
@@ -309,6 +334,10 @@ func (m *PVSSMember) Select(deals []*PVSSDeal) (*PVSSSelection, []*PVSSDeal, err
 // checkSelection verifies the leader's signature, the digest over deals
 // and every selected deal.
 func (p *PVSS) checkSelection(sel *PVSSSelection, deals []*PVSSDeal) error {
+	return p.checkSelectionWith(sel, deals, p.VerifyDeal)
+}
+
+func (p *PVSS) checkSelectionWith(sel *PVSSSelection, deals []*PVSSDeal, verify func(*PVSSDeal) error) error {
 	if sel == nil || int(sel.Leader) >= len(p.members) {
 		return fmt.Errorf("%w: bad selection", ErrInvalidTranscript)
 	}
@@ -327,7 +356,7 @@ func (p *PVSS) checkSelection(sel *PVSSSelection, deals []*PVSSDeal) error {
 		return fmt.Errorf("%w: selection digest does not match the deals", ErrInvalidTranscript)
 	}
 	for _, d := range deals {
-		if err := p.VerifyDeal(d); err != nil {
+		if err := verify(d); err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidTranscript, err)
 		}
 	}
@@ -353,7 +382,7 @@ func (p *PVSS) revealHash(r *PVSSReveal) []byte {
 // checking the selection. A member reveals for one selection only: a
 // second, different selection is refused with ErrDuplicate.
 func (m *PVSSMember) Reveal(sel *PVSSSelection, deals []*PVSSDeal) (*PVSSReveal, error) {
-	if err := m.p.checkSelection(sel, deals); err != nil {
+	if err := m.p.checkSelectionWith(sel, deals, m.Receive); err != nil {
 		return nil, err
 	}
 	sh := m.p.selectionHash(sel)
