@@ -47,7 +47,9 @@ func TestForgedProofsRejected(t *testing.T) {
 			p.Vote.Locks[0].Seq++
 		}, 3, atomix.ErrBadMerkleProof},
 		{"other vote epoch", func(p *atomix.Proof) { p.Vote.Epoch = 2 }, 3, atomix.ErrBadMerkleProof},
-		{"path of another record", func(p *atomix.Proof) { p.Merkle = w.shards[shB].store.prove(int64(good.Height), atomix.ObjectKey(objY)) }, 3, atomix.ErrBadMerkleProof},
+		{"path of another record", func(p *atomix.Proof) {
+			p.Merkle = w.shards[shB].store.prove(int64(good.Height), atomix.ObjectKey(objY))
+		}, 3, atomix.ErrBadMerkleProof},
 		{"garbage path", func(p *atomix.Proof) { p.Merkle = []byte{0xff, 0x01} }, 3, atomix.ErrBadMerkleProof},
 		{"future epoch", func(p *atomix.Proof) {}, 2, atomix.ErrFutureEpoch},
 		{"stale epoch", func(p *atomix.Proof) {}, 4, atomix.ErrStaleEpoch},
@@ -133,7 +135,7 @@ func TestUTXOCommit(t *testing.T) {
 	w.fund(shA, c1, atomix.NewCoin(30))
 	w.fund(shB, c2, atomix.NewCoin(20))
 	tx := atomix.Tx{
-		Inputs: []atomix.Input{{Shard: shA, Kind: atomix.KindCoin, Object: c1, Amount: 30}, {Shard: shB, Kind: atomix.KindCoin, Object: c2, Amount: 20}},
+		Inputs:  []atomix.Input{{Shard: shA, Kind: atomix.KindCoin, Object: c1, Amount: 30}, {Shard: shB, Kind: atomix.KindCoin, Object: c2, Amount: 20}},
 		Outputs: []atomix.Output{{Shard: shC, Kind: atomix.KindCoin, Amount: 45}, {Shard: shA, Kind: atomix.KindCoin, Amount: 5}},
 	}
 	again := tx
