@@ -89,6 +89,10 @@ type Status struct {
 	Unsynced []string
 	// Down lists committee members reported Down.
 	Down []string
+	// Leaving lists members that left while a batch was running and whose
+	// removal would have broken the bound: they stay, not voting, until the
+	// batch completes.
+	Leaving []string
 	// Batches counts batches started; Remaining those still queued.
 	Batches, Remaining int
 	// Paused is set while the next batch would break the bound given the
@@ -124,6 +128,7 @@ type Machine struct {
 	done     bool
 	known    map[string]bool // every validator of the shard's plan
 	departed map[string]bool
+	leaving  []string // left mid-batch, removed when the batch completes
 	down     map[string]bool
 	retries  map[string]int
 	version  uint64
@@ -138,7 +143,7 @@ func NewMachine(sp ShardPlan, cfg Config) (*Machine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if !cfg.ignoreBound {
+	if cfg.overBound == 0 {
 		if err := sp.Check(cfg.faulty()); err != nil {
 			return nil, err
 		}
@@ -206,6 +211,7 @@ func (m *Machine) Status() Status {
 			st.Down = append(st.Down, mb.ID)
 		}
 	}
+	st.Leaving = slices.Clone(m.leaving)
 	return st
 }
 
@@ -305,10 +311,28 @@ func (m *Machine) leave(id string) {
 			m.ready.Abandoned = append(m.ready.Abandoned, id)
 		}
 	}
-	if _, ok := m.members[id]; ok {
-		delete(m.members, id)
-		m.handOver()
+	w, ok := m.members[id]
+	if !ok {
+		return
 	}
+	// Removing a member mid-batch lowers the committee's weight, and with it
+	// the headroom the running batch's newcomers use. A member whose removal
+	// would break the bound stays, as a member that does not vote (it counts
+	// against β), until the batch completes.
+	if m.cur != nil && !m.fresh && !m.cfg.admits(m.weight()-w, m.UnsyncedWeight(), m.downWeight()) {
+		m.leaving = append(m.leaving, id)
+		return
+	}
+	delete(m.members, id)
+	m.handOver()
+}
+
+func (m *Machine) downWeight() uint64 {
+	var down uint64
+	for id := range m.down {
+		down += m.members[id]
+	}
+	return down
 }
 
 // expire drops the newcomers of the running batch that missed the sync
@@ -337,6 +361,13 @@ func (m *Machine) expire() {
 
 func (m *Machine) complete() {
 	m.cur = nil
+	if len(m.leaving) > 0 {
+		for _, id := range m.leaving {
+			delete(m.members, id)
+		}
+		m.leaving = nil
+		m.handOver()
+	}
 	c := m.committee()
 	if !slices.Equal(c.Members, m.reshared.Members) {
 		m.ready.Reshare = &Reshare{From: m.reshared, To: c}
@@ -395,17 +426,9 @@ func (m *Machine) hasMember(id string) bool {
 // fit returns the largest prefix of b that is safe to start now: the
 // committee after the swap must keep 3·(unsynced + max(⌊β·W⌋, known down)) < W.
 func (m *Machine) fit(b Batch) (Batch, bool) {
-	w := m.weight()
-	var down uint64
-	for id := range m.down {
-		down += m.members[id]
-	}
+	w, down := m.weight(), m.downWeight()
 	ok := func(after, u, down uint64) bool {
-		if m.cfg.ignoreBound || m.fresh {
-			return true
-		}
-		f := max(FaultyWeight(after, m.beta), down)
-		return after > 0 && u+f <= (after-1)/3
+		return m.fresh || m.cfg.admits(after, u, down)
 	}
 	if len(b.Join) == 0 {
 		var lw, ldown uint64

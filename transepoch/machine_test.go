@@ -331,3 +331,37 @@ func TestMachineRejects(t *testing.T) {
 	_, err = NewMachine(sp, Config{Faulty: Fraction{1, 2}})
 	require.ErrorIs(t, err, ErrBadConfig)
 }
+
+func TestMachineKeepsLeaverWhoseRemovalBreaksTheBound(t *testing.T) {
+	// W = 16 with a batch of 2 unsynced uses the whole headroom (⌊15/3⌋ − 3
+	// = 2). A stayer that leaves now would drop W to 15: ⌊14/3⌋ − 3 = 1 < 2.
+	cfg := Config{Delta: 1}
+	sp := swapPlan(t, 2, cfg)
+	m, err := NewMachine(sp, cfg)
+	require.NoError(t, err)
+	m.Tick()
+	r := m.Ready()
+	require.Len(t, r.Bootstrap, 2)
+	stayer := sp.Final[0].ID
+	require.NoError(t, m.Step(ev(Left, stayer)))
+	require.Nil(t, m.Ready().Committee, "no handover: the leaver stays for now")
+	require.True(t, m.Committee().Contains(stayer))
+	require.Equal(t, []string{stayer}, m.Status().Leaving)
+	for _, id := range r.Bootstrap {
+		require.NoError(t, m.Step(ev(Synced, id)))
+	}
+	m.Tick()
+	r = m.Ready()
+	require.True(t, r.Done)
+	require.NotNil(t, r.Committee)
+	require.False(t, r.Committee.Contains(stayer))
+	require.False(t, r.Reshare.To.Contains(stayer))
+	require.Empty(t, m.Status().Leaving)
+
+	// Between batches the same leave is immediate.
+	m2, err := NewMachine(sp, cfg)
+	require.NoError(t, err)
+	m2.Ready()
+	require.NoError(t, m2.Step(ev(Left, stayer)))
+	require.False(t, m2.Ready().Committee.Contains(stayer))
+}

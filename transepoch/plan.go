@@ -177,13 +177,11 @@ func planShard(shard uint32, epoch uint64, old, new []Member, rnd []byte, cfg Co
 			p := min(k, len(leavers)-li)
 			b.Leave = leavers[li : li+p]
 			after := w - totalWeight(b.Leave)
-			if !cfg.ignoreBound && !Safe(after, 0, beta) {
+			if !cfg.admits(after, 0, 0) {
 				return sp, fmt.Errorf("%w: removing %d leavers leaves weight %d", ErrNoSafeBatch, p, after)
 			}
 		} else {
-			m, p := fitPrefix(w, leavers[li:], joiners[ji:], k, 0, func(after, u, _ uint64) bool {
-				return cfg.ignoreBound || Safe(after, u, beta)
-			})
+			m, p := fitPrefix(w, leavers[li:], joiners[ji:], k, 0, cfg.admits)
 			if m == 0 {
 				return sp, fmt.Errorf("%w: newcomer %q (weight %d) cannot join a committee of weight %d with β = %s",
 					ErrNoSafeBatch, joiners[ji].ID, joiners[ji].Weight, w, beta)

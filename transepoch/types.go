@@ -94,10 +94,32 @@ type Config struct {
 	// a negative value means no retry.
 	MaxRetries int
 
-	// ignoreBound disables the committee bound in planning and execution.
-	// Only this package's tests set it, to show that the simulation fails
-	// once batches exceed the bound.
-	ignoreBound bool
+	// overBound lets batches carry this much more unsynced weight than the
+	// committee bound allows, in planning and execution. Only this package's
+	// tests set it, to show that the simulation fails as soon as batches
+	// exceed the bound, even by one unit of weight.
+	overBound uint64
+}
+
+// admits is the bound as planner and machine apply it: a committee of
+// weight after, of which u is unsynced and down is known to be down, keeps
+// 3·(u + max(⌊β·after⌋, down)) < after.
+func (c Config) admits(after, u, down uint64) bool {
+	if after == 0 {
+		return false
+	}
+	f := max(FaultyWeight(after, c.faulty()), down)
+	limit := (after - 1) / 3
+	if f > limit {
+		return false
+	}
+	room := limit - f
+	if room+c.overBound >= room { // no overflow
+		room += c.overBound
+	} else {
+		room = ^uint64(0)
+	}
+	return u <= room
 }
 
 // DefaultFaulty is β when Config.Faulty is zero.
