@@ -189,6 +189,11 @@ func (n *Node) newEngine(cfg pob.Config) (pob.Engine, error) {
 	switch n.cfg.Engine {
 	case "pob":
 		return pob.New(cfg)
+	case "roundrobin":
+		// Round-robin proposers over the same BFT finality and
+		// certificates, no believable league: pob's one-league mode.
+		cfg.Believable = nil
+		return pob.New(cfg)
 	default:
 		return nil, fmt.Errorf("node: engine %q is not available in this build", n.cfg.Engine)
 	}
@@ -196,6 +201,14 @@ func (n *Node) newEngine(cfg pob.Config) (pob.Engine, error) {
 
 // randomness is epoch e's randomness.
 func (n *Node) randomness(e uint64) []byte { return epochRandomness(e) }
+
+// believable is the believable league size the engine runs with.
+func (n *Node) believable() int {
+	if n.cfg.Engine == "roundrobin" {
+		return -1
+	}
+	return n.cfg.Believable
+}
 
 // hosted returns the members whose engines run in this process.
 func (n *Node) hosted(members []Validator) []*Validator {

@@ -89,7 +89,7 @@ func (r *runner) enterEpoch(e uint64) error {
 	if err != nil {
 		return err
 	}
-	lg, err := leagues(members, n.cfg.Believable)
+	lg, err := leagues(members, n.believable())
 	if err != nil {
 		return err
 	}
