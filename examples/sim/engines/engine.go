@@ -116,7 +116,13 @@ func (a *adapter) Ready() shardsim.Ready {
 		out.Optimistic = append(out.Optimistic, shardsim.Block{Height: o.Base + 1, ID: o.Hash(), Payloads: o.Txs})
 	}
 	for _, c := range rd.Committed {
-		out.Final = append(out.Final, shardsim.Block{Height: c.Block.Height, ID: c.Block.Hash(), Payloads: c.Block.Txs()})
+		blk := shardsim.Block{Height: c.Block.Height, ID: c.Block.Hash(), Payloads: c.Block.Txs()}
+		if a.inCommittee {
+			// A committee member decides from the precommits it collected
+			// and aggregates the certificate itself (pob's tryDecide).
+			blk.Aggregated = c.Cert.SignerCount()
+		}
+		out.Final = append(out.Final, blk)
 	}
 	return out
 }

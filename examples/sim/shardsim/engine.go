@@ -37,6 +37,9 @@ type Block struct {
 	Height   uint64
 	ID       [32]byte
 	Payloads [][]byte
+	// Aggregated is the number of signatures this validator aggregated to
+	// finalize the block (its own certificate), charged as CPU time.
+	Aggregated int
 }
 
 // Ready is an engine's output.

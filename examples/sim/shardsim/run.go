@@ -340,9 +340,10 @@ func (r *runner) confirmOptimistic(b *batch) {
 }
 
 func (r *runner) onFinal(in *instance, blk Block) {
-	// Every member executes the finalized transfers, honest or not.
-	if n := r.payloadTxs(blk.Payloads); n > 0 {
-		in.cpu.Run(time.Duration(n)*r.cfg.Costs.TxExecute(), nil)
+	// Every member executes the finalized transfers, honest or not, after
+	// aggregating the certificate if it built one.
+	if n, agg := r.payloadTxs(blk.Payloads), blk.Aggregated; n > 0 || agg > 0 {
+		in.cpu.Run(time.Duration(n)*r.cfg.Costs.TxExecute()+r.cfg.Costs.CertAggregate(agg), nil)
 	}
 	if !in.honest {
 		return
