@@ -297,6 +297,7 @@ func (s *Shard) proofs(ss Session, m Message) error {
 		}
 		e = s.entry(ss)
 	}
+	wasDecided := e.outcome != 0
 	var errs []error
 	for _, p := range m.Proofs {
 		if _, have := e.proofs[p.Vote.Shard]; have || p.Vote.Shard == s.cfg.ID {
@@ -322,6 +323,15 @@ func (s *Shard) proofs(ss Session, m Message) error {
 	}
 	if e.outcome != 0 {
 		s.ack(m.From, ss)
+		if !wasDecided {
+			// Decided just now: every input shard whose proof is here
+			// is waiting to hear it, not only the sender.
+			for _, sh := range ss.Tx.InputShards() {
+				if _, ok := e.proofs[sh]; ok && sh != m.From {
+					s.ack(sh, ss)
+				}
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
