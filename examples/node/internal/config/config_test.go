@@ -1,0 +1,56 @@
+package config_test
+
+import (
+	"testing"
+
+	"github.com/iostkit/iostkit/examples/node/internal/config"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDefaultsValidate(t *testing.T) {
+	c := config.Config{}.WithDefaults()
+	require.NoError(t, c.Validate())
+	require.EqualValues(t, 4, c.Shards)
+	require.Equal(t, 20, c.Validators)
+	require.Equal(t, "pebble", c.Backend)
+	require.Equal(t, "pob", c.Engine)
+	require.NotEmpty(t, c.DataDir)
+
+	net := config.Config{P2P: config.P2P{Listen: "/ip4/127.0.0.1/tcp/0"}}.WithDefaults()
+	require.Equal(t, config.DefaultNetworkValidators, net.Validators)
+	require.NoError(t, net.Validate())
+}
+
+func TestParse(t *testing.T) {
+	c, err := config.Parse([]byte("shards = 2\nengine = \"roundrobin\"\ntick = \"20ms\"\n[api]\nlisten = \"127.0.0.1:0\"\n"))
+	require.NoError(t, err)
+	require.EqualValues(t, 2, c.Shards)
+	require.Equal(t, "roundrobin", c.Engine)
+	require.Equal(t, "127.0.0.1:0", c.API.Listen)
+
+	// The documented defaults parse back.
+	_, err = config.Parse(config.Default())
+	require.NoError(t, err)
+}
+
+func TestInvalid(t *testing.T) {
+	cases := map[string]string{
+		"unknown key":     "shardz = 2",
+		"bad duration":    `tick = "soon"`,
+		"bad engine":      `engine = "pow"`,
+		"bad backend":     `backend = "postgres"`,
+		"too many shards": "shards = 65",
+		"too few vals":    "shards = 4\nvalidators = 3",
+		"league too big":  "validators = 20\nbelievable = 4",
+		"cross share":     "[load]\ncross_shard_percent = 101",
+		"log level":       `log_level = "loud"`,
+		"validator index": "validators = 4\n[p2p]\nlisten = \"/ip4/127.0.0.1/tcp/0\"\nvalidator_index = 4",
+		"not toml":        "= = =",
+	}
+	for name, in := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := config.Parse([]byte(in))
+			require.ErrorIs(t, err, config.ErrInvalid)
+		})
+	}
+}
