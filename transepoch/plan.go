@@ -104,7 +104,11 @@ func NewPlan(old, new Assignment, rnd []byte, cfg Config) (*Plan, error) {
 // index checks that a is a partition of distinct, named, weighted members
 // and maps each id to its shard.
 func index(a Assignment, which string) (map[string]int, error) {
-	at := make(map[string]int)
+	n := 0
+	for _, ms := range a.Shards {
+		n += len(ms)
+	}
+	at := make(map[string]int, n)
 	for s, ms := range a.Shards {
 		for _, m := range ms {
 			if m.ID == "" || m.Weight == 0 {
