@@ -167,6 +167,14 @@ func (p *Protocol) NewEngine(shard, member, size int, seed uint64) (shardsim.Eng
 	return a, nil
 }
 
+// Tolerated implements shardsim.FaultBounder: the normal league runs the
+// BFT finality, so it is its bound, pob.Faults of its size.
+func (p *Protocol) Tolerated(committee int) int {
+	return pob.Faults(committee - p.believable(committee))
+}
+
+var _ shardsim.FaultBounder = (*Protocol)(nil)
+
 // Meta implements shardsim.Protocol: the real encoded size and the
 // signature work a receiver does.
 func (p *Protocol) Meta(msg any) shardsim.MsgMeta {

@@ -88,6 +88,13 @@ type Sampler interface {
 	VerifyShare(msg any) (share float64, ok bool)
 }
 
+// FaultBounder is an optional Protocol capability: how many faulty
+// members a committee of the given size tolerates (it may be fewer than
+// ⌊(n−1)/3⌋ when only part of the committee votes, as PoB's normal league).
+type FaultBounder interface {
+	Tolerated(committee int) int
+}
+
 // Protocol builds the engines of a committee. It is what a researcher
 // implements to put a new consensus engine into the simulator.
 type Protocol interface {

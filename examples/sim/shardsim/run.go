@@ -11,10 +11,13 @@ import (
 // Result is what one run measured. Latencies are from a transfer's arrival
 // in the mempool to the first honest validator's confirmation.
 type Result struct {
-	Protocol   string  `json:"protocol"`
-	Shards     int     `json:"shards"`
-	Committee  int     `json:"committee"`
-	Faulty     int     `json:"faulty_per_shard"`
+	Protocol  string `json:"protocol"`
+	Shards    int    `json:"shards"`
+	Committee int    `json:"committee"`
+	Faulty    int    `json:"faulty_per_shard"`
+	// Tolerated is the number of faulty members the protocol tolerates per
+	// shard: its FaultBounder, or ⌊(n−1)/3⌋.
+	Tolerated  int     `json:"tolerated_per_shard"`
 	Behaviour  string  `json:"behaviour"`
 	OfferedTPS float64 `json:"offered_tps"`
 	CrossShare float64 `json:"cross_share"`
@@ -451,6 +454,10 @@ func (r *runner) result() Result {
 		OfferedTPS: cfg.Workload.Rate, CrossShare: cfg.Workload.CrossShare,
 		Optimistic: r.opt.Stats(), Final: r.fin.Stats(), Cross: r.cross.Stats(),
 		Events: r.sim.Processed(),
+	}
+	res.Tolerated = (cfg.Committee - 1) / 3
+	if fb, ok := cfg.Protocol.(FaultBounder); ok {
+		res.Tolerated = fb.Tolerated(cfg.Committee)
 	}
 	res.Throughput = round3(float64(r.committed) / cfg.Duration.Seconds())
 	res.PerShard = round3(res.Throughput / float64(cfg.Shards))
