@@ -16,15 +16,14 @@ import (
 // and half cross-shard (two input shards, outputs on a third), over a
 // network with a fixed delay and a fixed finality time.
 type benchRun struct {
-	w          *atomixsim.World
-	shards     int
-	perWave    int
-	wave       int
-	accounts   int
-	single     latency
-	cross      latency
-	commits    int
-	msgsBefore int
+	w        *atomixsim.World
+	shards   int
+	perWave  int
+	wave     int
+	accounts int
+	single   latency
+	cross    latency
+	commits  int
 }
 
 type latency struct{ sum, n uint64 }
@@ -54,7 +53,9 @@ func newBenchRun(tb testing.TB, shards int, delay uint64) *benchRun {
 	return &benchRun{w: w, shards: shards, perWave: 4 * shards, accounts: benchAccounts}
 }
 
-func benchAcct(shard, i int) common.Hash { return common.BytesToHash([]byte{byte(shard), byte(i), 0xbe}) }
+func benchAcct(shard, i int) common.Hash {
+	return common.BytesToHash([]byte{byte(shard), byte(i), 0xbe})
+}
 
 // runWave submits one wave, runs it to completion and records latencies:
 // from submission to the last shard's application of the outcome, plus the

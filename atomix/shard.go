@@ -173,7 +173,10 @@ func (s *Shard) entry(ss Session) *session {
 
 // Step processes one message carried by a finalized block. Invalid proofs
 // in a message are skipped (the valid ones still count) and reported in
-// the returned error; an error never leaves the state half-changed.
+// the returned error; protocol errors leave the state unchanged. A Store
+// error can leave some of the step's writes done: the node then fails the
+// block, discards its writes and restarts the shard from the store, as for
+// any failed block execution.
 func (s *Shard) Step(m Message) error {
 	if err := m.Tx.Validate(); err != nil {
 		return err
