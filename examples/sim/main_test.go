@@ -19,7 +19,7 @@ func TestShardsExperimentDeterministic(t *testing.T) {
 	}
 	run := func() map[string][]byte {
 		dir := t.TempDir()
-		o := options{experiment: "shards", out: dir, calibration: "testdata/calibration.json", seed: 1, quick: true, quiet: true, format: "svg"}
+		o := options{experiment: "shards", single: singleRun{engine: "pob"}, out: dir, calibration: "testdata/calibration.json", seed: 1, quick: true, quiet: true, format: "svg"}
 		require.NoError(t, runOptions(o))
 		files := map[string][]byte{}
 		entries, err := os.ReadDir(dir)
