@@ -343,3 +343,54 @@ func TestPorcupineCatchesDoubleSpend(t *testing.T) {
 		})
 	}
 }
+
+// TestCrashAtEveryStep crashes each shard of a three-shard transfer at
+// every tick of its run (so at every protocol step: before the vote, after
+// the vote and before its certificate, after sending the proof, after the
+// decision, before the acks), briefly or for long, with the client reaching
+// one input shard or both, and checks that the run finishes all-or-nothing
+// with value conserved.
+func TestCrashAtEveryStep(t *testing.T) {
+	x, y, z := common.Hash{1}, common.Hash{2}, common.Hash{3}
+	tx := atomix.Tx{
+		Inputs:  []atomix.Input{acctIn(0, x, 60), acctIn(1, y, 40)},
+		Outputs: []atomix.Output{acctOut(2, z, 100)},
+	}
+	runs, committed := 0, 0
+	for _, reach := range [][]atomix.ShardID{{0, 1}, {1}} {
+		for shard := range 3 {
+			for at := uint64(0); at <= 14; at++ {
+				for _, down := range []uint64{1, 6, 20} {
+					w, err := atomixsim.New(atomixsim.Config{Seed: at, Shards: 3, FinalityTicks: 2, RetryTicks: 3})
+					require.NoError(t, err)
+					require.NoError(t, w.Fund(0, x, atomix.NewAccount(100)))
+					require.NoError(t, w.Fund(1, y, atomix.NewAccount(40)))
+					require.NoError(t, w.Fund(2, z, atomix.NewAccount(0)))
+					w.Submit(tx, 1, reach)
+					for w.Now() < at {
+						require.NoError(t, w.Step())
+					}
+					w.Crash(atomix.ShardID(shard), down)
+					quiet, err := w.RunUntilQuiet(500)
+					require.NoError(t, err)
+					require.True(t, quiet)
+					require.NoError(t, w.Check(true), "crash of shard %d at tick %d for %d", shard, at, down)
+					// No outcome at all only when the crash swallowed the
+					// client's only lock request (Check has verified that
+					// no shard voted then).
+					switch w.Outcome(0, tx.ID(), 1) {
+					case atomix.Commit:
+						require.Equal(t, uint64(100), w.Balance(2, z))
+						committed++
+					case 0:
+						require.Zero(t, w.Outcome(1, tx.ID(), 1))
+						require.Zero(t, w.Outcome(2, tx.ID(), 1))
+					}
+					runs++
+				}
+			}
+		}
+	}
+	t.Logf("%d crash placements, %d committed", runs, committed)
+	require.Greater(t, committed, runs*9/10)
+}
