@@ -147,7 +147,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	defer cancel()
 	start := time.Now()
 	g, gctx := errgroup.WithContext(lctx)
-	g.Go(func() error { // pacer
+	g.Go(func() error { // pacer: offers Rate jobs a second until Duration
 		defer close(jobs)
 		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
@@ -167,14 +167,17 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			}
 		}
 	})
+	// Submitters finish the request they are in when the time is up (they
+	// use ctx, not gctx), so every transfer the node accepted is counted.
+	var wg errgroup.Group
 	for w := 0; w < o.Workers; w++ {
-		g.Go(func() error {
+		wg.Go(func() error {
 			for range jobs {
 				t, err := gen.Next(1 + uint64(offered.Add(1))%1000)
 				if err != nil {
 					return err
 				}
-				_, err = o.Client.Submit(gctx, t)
+				_, err = o.Client.Submit(ctx, t)
 				var ae *client.APIError
 				switch {
 				case err == nil:
@@ -187,11 +190,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 					mu.Lock()
 					rep.Refused[ae.Code]++
 					mu.Unlock()
-					if acct, err := o.Client.Account(gctx, t.From()); err == nil {
+					if acct, err := o.Client.Account(ctx, t.From()); err == nil {
 						gen.SetNonce(t.From(), acct.Nonce)
 					}
-				case gctx.Err() != nil:
-					return nil
 				default:
 					return err
 				}
@@ -220,6 +221,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		}
 	})
 	if err := g.Wait(); err != nil {
+		return rep, err
+	}
+	if err := wg.Wait(); err != nil {
 		return rep, err
 	}
 	rep.Offered, rep.Accepted = int(offered.Load()), int(accepted.Load())
