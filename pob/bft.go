@@ -443,6 +443,7 @@ func (m *Machine) commit(c Commit, quiet bool) {
 		m.rd.Committed = append(m.rd.Committed, c)
 	}
 	m.resetHeight(c.Block.Height+1, c.Block.Hash())
+	m.heightStart = m.ticks
 	m.dirty = true
 	if quiet {
 		return

@@ -14,22 +14,23 @@ import (
 // evidence, slashing and the one-league fallback. See the package
 // documentation and docs/pob.md. It implements Engine.
 type Machine struct {
-	cfg        Config
-	keys       []kyber.Point // committee
-	bkeys      []kyber.Point // believable league
-	cv         *CommitteeVerifier
-	self       int // committee index, -1 if not a member
-	prod       int // believable index, -1 if not a producer
-	n, quorum  int
-	ticks      uint64
-	rd         Ready
-	dirty      bool
-	lastCatch  map[common.Address][2]uint64 // height, tick of the last catch-up sent
-	sigOK      map[common.Hash]bool         // optimistic blocks whose signature verified
-	future     []Message                    // messages for the next height, replayed after a commit
-	recent     []Commit                     // last commits, for lagging validators
-	heightVars                              // reset at each height
-	chain                                   // believable-league state derived from the finalized chain
+	cfg         Config
+	keys        []kyber.Point // committee
+	bkeys       []kyber.Point // believable league
+	cv          *CommitteeVerifier
+	self        int // committee index, -1 if not a member
+	prod        int // believable index, -1 if not a producer
+	n, quorum   int
+	ticks       uint64
+	heightStart uint64 // tick of the last commit
+	rd          Ready
+	dirty       bool
+	lastCatch   map[common.Address][2]uint64 // height, tick of the last catch-up sent
+	sigOK       map[common.Hash]bool         // optimistic blocks whose signature verified
+	future      []Message                    // messages for the next height, replayed after a commit
+	recent      []Commit                     // last commits, for lagging validators
+	heightVars                               // reset at each height
+	chain                                    // believable-league state derived from the finalized chain
 }
 
 // heightVars is the round state of the height being decided.
@@ -282,6 +283,12 @@ func (m *Machine) catchUp(to common.Address, h uint64) {
 	}
 	first := m.recent[0].Block.Height
 	if h < first || h >= m.height {
+		return
+	}
+	if h+1 == m.height && m.ticks < m.heightStart+m.cfg.TimeoutPrecommit {
+		// Just one height behind, just after our commit: the sender is
+		// most likely receiving the same precommits we did. Answering
+		// every late vote would multiply traffic by the committee size.
 		return
 	}
 	if last, ok := m.lastCatch[to]; ok && last[0] == h && m.ticks < last[1]+m.cfg.TimeoutPrecommit {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package pobtest_test
+
+const runs = 30

@@ -1,0 +1,5 @@
+//go:build !race
+
+package rrbft_test
+
+const runs = 30
