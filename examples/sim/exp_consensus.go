@@ -60,7 +60,7 @@ Setup:
 }
 
 func setupDoc(cfg shardsim.Config) map[string]string {
-	return map[string]string{
+	m := map[string]string{
 		"latency":        cfg.Net.Latency.String(),
 		"bandwidth":      fmt.Sprintf("%.0f MB/s per validator uplink", cfg.Net.Bandwidth/1e6),
 		"cores":          fmt.Sprint(cfg.Cores),
@@ -69,6 +69,10 @@ func setupDoc(cfg shardsim.Config) map[string]string {
 		"measured":       cfg.Duration.String(),
 		"engine_ticks/s": fmt.Sprint(cfg.Protocol.TicksPerSecond()),
 	}
+	if cfg.HostCores > 0 {
+		m["cores"] = fmt.Sprintf("%d shared by every validator (one process)", cfg.HostCores)
+	}
+	return m
 }
 
 // shardsExperiment is experiment 1: throughput against shard count at 0%

@@ -53,6 +53,7 @@ type singleRun struct {
 	bandwidth        float64
 	loss             float64
 	cores, blockTxs  int
+	hostCores        int
 }
 
 // experiment is one standard experiment.
@@ -146,7 +147,8 @@ func main() {
 	flag.Float64Var(&o.single.bandwidth, "bandwidth", 125e6, "uplink bytes/s per validator (0: unlimited)")
 	flag.Float64Var(&o.single.loss, "loss", 0, "message loss probability")
 	flag.IntVar(&o.single.cores, "cores", 2, "cores per validator")
-	flag.IntVar(&o.single.blockTxs, "block-txs", 2000, "maximum transfers per proposal")
+	flag.IntVar(&o.single.blockTxs, "block-txs", 256, "maximum transfers per proposal (pob's MaxTxs per optimistic block)")
+	flag.IntVar(&o.single.hostCores, "host-cores", 0, "run every validator in one process sharing this many cores (the node's local mode); 0: cores per validator")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the simulator itself to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -273,7 +275,7 @@ func runSingle(e *env) error {
 		return err
 	}
 	cfg := e.baseConfig(proto, costs)
-	cfg.Shards, cfg.Committee, cfg.Cores, cfg.MaxBlockTxs = sr.shards, sr.committee, sr.cores, sr.blockTxs
+	cfg.Shards, cfg.Committee, cfg.Cores, cfg.MaxBlockTxs, cfg.HostCores = sr.shards, sr.committee, sr.cores, sr.blockTxs, sr.hostCores
 	cfg.Warmup, cfg.Duration = sr.warmup, sr.duration
 	cfg.Workload = shardsim.Workload{Rate: sr.rate, CrossShare: sr.cross}
 	cfg.Net = des.NetConfig{Latency: des.LogNormal{Min: sr.latency, Median: sr.latency, Sigma: 0.5}, Bandwidth: sr.bandwidth, Loss: sr.loss}

@@ -41,6 +41,10 @@ type Config struct {
 	// Cores is each validator's CPU cores; zero means 2 (this project's
 	// machine class).
 	Cores int
+	// HostCores, when positive, puts every validator in one process on one
+	// machine with that many cores (as the example node's local mode does):
+	// they share a single CPU instead of having Cores each.
+	HostCores int
 	// Warmup is simulated before measuring; Duration is the measured window.
 	Warmup, Duration time.Duration
 	// Net describes the links between validators.

@@ -140,6 +140,10 @@ func (r *runner) build() error {
 	cfg := r.cfg
 	faulty := int(math.Floor(cfg.Faulty*float64(cfg.Committee) + 1e-9))
 	netID := 0
+	var host *des.CPU
+	if cfg.HostCores > 0 {
+		host = des.NewCPU(r.sim, cfg.HostCores)
+	}
 	for s := range cfg.Shards {
 		st := &shardState{finalAt: map[uint64][32]byte{}, conflicted: map[uint64]bool{}}
 		for m := range cfg.Committee {
@@ -156,7 +160,11 @@ func (r *runner) build() error {
 				if err != nil {
 					return fmt.Errorf("shardsim: engine %d/%d: %w", s, m, err)
 				}
-				in := &instance{net: netID, shard: s, member: m, honest: honest, eng: eng, cpu: des.NewCPU(r.sim, cfg.Cores)}
+				cpu := host
+				if cpu == nil {
+					cpu = des.NewCPU(r.sim, cfg.Cores)
+				}
+				in := &instance{net: netID, shard: s, member: m, honest: honest, eng: eng, cpu: cpu}
 				in.down = !honest && cfg.Behaviour == Crash
 				netID++
 				insts = append(insts, in)
@@ -462,8 +470,10 @@ func (r *runner) result() Result {
 	res.Throughput = round3(float64(r.committed) / cfg.Duration.Seconds())
 	res.PerShard = round3(res.Throughput / float64(cfg.Shards))
 	var busy, avail float64
+	seen := map[*des.CPU]bool{}
 	for _, in := range r.all {
-		if in.honest {
+		if in.honest && !seen[in.cpu] {
+			seen[in.cpu] = true
 			busy += float64(in.cpu.Busy())
 			avail += float64(r.end) * float64(in.cpu.Cores())
 		}

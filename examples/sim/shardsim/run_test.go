@@ -129,3 +129,15 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestHostCoresShareOneCPU(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.Shards, cfg.Workload.CrossShare, cfg.Workload.Rate = 2, 0, 100_000
+	own, err := shardsim.Run(cfg)
+	require.NoError(t, err)
+	cfg.HostCores = 2 // eight validators on one 2-core machine
+	shared, err := shardsim.Run(cfg)
+	require.NoError(t, err)
+	require.Less(t, shared.Throughput, own.Throughput)
+	require.Greater(t, shared.CPUUtil, own.CPUUtil)
+}
