@@ -77,7 +77,7 @@ type simWorld struct {
 	crashed  map[string]uint64 // id → restart tick
 	synced   []map[string]bool // per shard
 	jobs     map[string]*syncJob
-	advOrder map[string][32]byte
+	advOrder map[string]uint64 // the adversary's fixed preference order
 	assign   Assignment
 	pool     []string // validators without a shard (abandoned newcomers)
 	nextID   int
@@ -90,7 +90,7 @@ const oracle = sim.NodeID(1 << 30) // the node that announces Left/Down/Up
 
 func newSimWorld(t *testing.T, p simParams) *simWorld {
 	w := &simWorld{p: p, t: t, weight: map[string]uint64{}, departed: map[string]bool{},
-		crashed: map[string]uint64{}, jobs: map[string]*syncJob{}, advOrder: map[string][32]byte{}}
+		crashed: map[string]uint64{}, jobs: map[string]*syncJob{}, advOrder: map[string]uint64{}}
 	w.assign = Assignment{Epoch: 0, Shards: make([][]Member, p.shards)}
 	return w
 }
@@ -101,7 +101,8 @@ func (w *simWorld) newValidator(weight uint64) Member {
 	w.weight[id] = weight
 	var seed [16]byte
 	binary.BigEndian.PutUint64(seed[:8], w.p.seed)
-	w.advOrder[id] = sha256.Sum256(append(seed[:], id...))
+	h := sha256.Sum256(append(seed[:], id...))
+	w.advOrder[id] = binary.BigEndian.Uint64(h[:8])
 	return Member{ID: id, Weight: weight}
 }
 
@@ -415,10 +416,7 @@ func (w *simWorld) finalizes(s int, c Committee, beta Fraction) bool {
 			budget -= min(budget, m.Weight)
 		}
 	}
-	slices.SortFunc(voters, func(a, b Member) int {
-		oa, ob := w.advOrder[a.ID], w.advOrder[b.ID]
-		return cmp.Compare(string(oa[:]), string(ob[:]))
-	})
+	slices.SortFunc(voters, func(a, b Member) int { return cmp.Compare(w.advOrder[a.ID], w.advOrder[b.ID]) })
 	for _, m := range voters {
 		if m.Weight <= budget {
 			budget -= m.Weight
@@ -508,16 +506,22 @@ func runSims(t *testing.T, seeds int, mod func(*simParams)) simStats {
 // within the bound.
 func TestSimulationKeepsEveryShardLive(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		mod  func(*simParams)
+		name  string
+		seeds int
+		mod   func(*simParams)
 	}{
-		{"default k", nil},
-		{"bound only", func(p *simParams) { p.cfg.MaxBatch = 64 }},
+		{"default k", simSeeds, nil},
+		{"bound only", simSeeds, func(p *simParams) { p.cfg.MaxBatch = 64 }},
+		{"eight shards of 64, unit weights, β = 1/4", simSeedsLarge, func(p *simParams) {
+			p.shards, p.perShard, p.maxWeight = 8, 64, 1
+			p.cfg.Faulty = Fraction{1, 4}
+			p.cfg.Delta = 3
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := runSims(t, simSeeds, tc.mod)
+			st := runSims(t, tc.seeds, tc.mod)
 			t.Logf("%+v", st)
-			require.GreaterOrEqual(t, st.transitions, 200)
+			require.GreaterOrEqual(t, st.transitions, 4*tc.seeds)
 			require.Zero(t, st.stalledShardEpochs, "stalled shard-epochs")
 			require.Zero(t, st.stalledTicks)
 			require.Zero(t, st.unsafeStarts)
@@ -525,7 +529,7 @@ func TestSimulationKeepsEveryShardLive(t *testing.T) {
 			require.Positive(t, st.crashes)
 			require.Positive(t, st.leaves)
 			require.Positive(t, st.abandoned)
-			require.Greater(t, st.batches, 2*st.transitions*simDefaults(0).shards)
+			require.Greater(t, st.batches, 2*st.shardEpochs)
 		})
 	}
 }

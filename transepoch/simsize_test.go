@@ -2,6 +2,9 @@
 
 package transepoch
 
-// simSeeds × simDefaults().epochs is the number of transitions a
-// simulation test runs.
-const simSeeds = 50
+// simSeeds × simDefaults().epochs (4) is the number of transitions of each
+// simulation test: 200. simSeedsLarge is for the larger variant.
+const (
+	simSeeds      = 50
+	simSeedsLarge = 50
+)
