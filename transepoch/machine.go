@@ -23,6 +23,7 @@ const (
 	Up
 )
 
+// String names the kind.
 func (k EventKind) String() string {
 	switch k {
 	case Synced:
@@ -84,6 +85,7 @@ func (r Ready) Empty() bool {
 
 // Status is a snapshot of a Machine, for monitoring and tests.
 type Status struct {
+	// Committee is the committee consensus currently runs with.
 	Committee Committee
 	// Unsynced lists current-batch newcomers that have not reported.
 	Unsynced []string
@@ -98,7 +100,8 @@ type Status struct {
 	// Paused is set while the next batch would break the bound given the
 	// members known to be down; the machine waits for them to come back.
 	Paused bool
-	Done   bool
+	// Done is set once the last batch completed.
+	Done bool
 }
 
 type active struct {

@@ -68,6 +68,7 @@ type Fraction struct {
 	Num, Den uint64
 }
 
+// String formats f as Num/Den.
 func (f Fraction) String() string { return fmt.Sprintf("%d/%d", f.Num, f.Den) }
 
 // Config parametrises planning and execution. The zero value is usable:
