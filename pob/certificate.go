@@ -17,11 +17,17 @@ import (
 // public keys verifies it with VerifyCertificate; atomix and light clients
 // need nothing else.
 type Certificate struct {
-	Domain    Domain
-	Height    uint64
-	Round     uint64
-	Block     common.Hash
-	Signers   []byte
+	// Domain is the chain, shard and epoch signed for.
+	Domain Domain
+	// Height is the finalized height.
+	Height uint64
+	// Round is the round the precommits were cast in.
+	Round uint64
+	// Block is the hash of the finalized block.
+	Block common.Hash
+	// Signers is the signer bitmap, one bit per committee member.
+	Signers []byte
+	// Signature is the BDN aggregate of the signers' precommit signatures (G1, compressed).
 	Signature []byte
 }
 

@@ -72,10 +72,10 @@ type Config struct {
 	// TimeoutDelta (0 means 2), up to 8 times.
 	TimeoutPropose, TimeoutPrevote, TimeoutPrecommit, TimeoutDelta uint64
 
-	// StartHeight is the epoch's first height (0 means 1) and Parent the
-	// hash of the block before it.
+	// StartHeight is the epoch's first height (0 means 1).
 	StartHeight uint64
-	Parent      common.Hash
+	// Parent is the hash of the block before StartHeight.
+	Parent common.Hash
 	// History holds the commits of this epoch the node has stored, in
 	// height order from StartHeight; New replays them silently (no Ready
 	// output, no Slasher or Servi calls: their effects are already in the

@@ -12,7 +12,9 @@ import (
 // index of the transaction. Anyone with the league's public keys and the
 // application's validity rule checks it with VerifyFraudProof.
 type FraudProof struct {
+	// Block is the producer-signed optimistic block.
 	Block OptimisticBlock
+	// Index is the position of the invalid transaction in Block.Txs.
 	Index uint32
 }
 
@@ -85,8 +87,10 @@ func (l League) String() string {
 // Culprit is the validator evidence convicts: its league and its index in
 // that league.
 type Culprit struct {
+	// League is the culprit's league.
 	League League
-	Index  uint32
+	// Index is its position in that league.
+	Index uint32
 }
 
 // Equivocation is evidence that one validator signed two different
@@ -94,9 +98,12 @@ type Culprit struct {
 // two votes of one type for one (height, round); two proposal headers for
 // one (height, round); or two optimistic blocks with one sequence number.
 type Equivocation struct {
-	Votes     []Vote
+	// Votes are two votes of one type for one (height, round).
+	Votes []Vote
+	// Proposals are two signed headers for one (height, round).
 	Proposals []ProposalHeader
-	Blocks    []OptimisticBlock
+	// Blocks are two optimistic blocks with one sequence number.
+	Blocks []OptimisticBlock
 }
 
 type evidenceKey struct {

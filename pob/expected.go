@@ -22,7 +22,9 @@ type Application interface {
 
 // Payout is one compensation: Amount (token base units) to To.
 type Payout struct {
-	To     common.Address
+	// To is the account compensated.
+	To common.Address
+	// Amount is in token base units.
 	Amount uint64
 }
 

@@ -14,12 +14,18 @@ import (
 // computed from: bonded stake, Servi (reputation from services and
 // reviews), contribution history and past faults (proven misbehaviour).
 type Candidate struct {
-	Address      common.Address
-	PublicKey    kyber.Point
-	Stake        uint64
-	Servi        uint64
+	// Address is the validator's account.
+	Address common.Address
+	// PublicKey is its BLS key (G2).
+	PublicKey kyber.Point
+	// Stake is its bonded stake.
+	Stake uint64
+	// Servi is its reputation balance.
+	Servi uint64
+	// Contribution is its contribution history (e.g. blocks produced).
 	Contribution uint64
-	Faults       uint64
+	// Faults counts its proven misbehaviours.
+	Faults uint64
 }
 
 // ScoreFunc computes a candidate's believability score. It must be

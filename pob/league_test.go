@@ -22,7 +22,7 @@ func TestScore(t *testing.T) {
 		{"contribution", pob.Candidate{Stake: 100, Servi: 10, Contribution: 5}, 125},
 		{"faults", pob.Candidate{Stake: 900, Faults: 2}, 100},
 		{"saturates", pob.Candidate{Stake: max, Servi: max}, max},
-		{"saturated with fault", pob.Candidate{Stake: max, Faults: max}, max / max},
+		{"saturated with fault", pob.Candidate{Stake: max, Faults: max}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.want, pob.DefaultScore(tc.c))

@@ -33,13 +33,20 @@ func (t VoteType) String() string {
 // The signature covers everything but Voter and Sig, so precommits for one
 // block aggregate into a Certificate.
 type Vote struct {
+	// Domain binds the vote to a chain, shard and epoch.
 	Domain Domain
-	Type   VoteType
+	// Type is Prevote or Precommit.
+	Type VoteType
+	// Height is the height voted on.
 	Height uint64
-	Round  uint64
-	Block  common.Hash
-	Voter  uint32
-	Sig    []byte
+	// Round is the round voted in.
+	Round uint64
+	// Block is the block hash voted for; zero means nil.
+	Block common.Hash
+	// Voter is the voter's committee index (not signed).
+	Voter uint32
+	// Sig is the voter's BLS signature over SignBytes.
+	Sig []byte
 }
 
 type voteContent struct {
@@ -71,15 +78,21 @@ func SignVote(s Signer, v Vote) (Vote, error) {
 // hash and the proof-of-lock round. Two different signed headers for one
 // (height, round) are equivocation evidence.
 type ProposalHeader struct {
+	// Domain binds the proposal to a chain, shard and epoch.
 	Domain Domain
+	// Height is the height proposed for.
 	Height uint64
-	Round  uint64
+	// Round is the round proposed in.
+	Round uint64
 	// POLRound is 0 when the proposer offers a fresh block, and r+1 when it
 	// re-offers the block a quorum prevoted in round r.
 	POLRound uint64
-	Block    common.Hash
+	// Block is the proposed block's hash.
+	Block common.Hash
+	// Proposer is the proposer's committee index.
 	Proposer uint32
-	Sig      []byte
+	// Sig is the proposer's signature over SignBytes.
+	Sig []byte
 }
 
 type proposalContent struct {
@@ -98,8 +111,10 @@ func (p ProposalHeader) SignBytes() []byte {
 
 // Proposal is a signed header with the block it names.
 type Proposal struct {
+	// Header is the signed header.
 	Header ProposalHeader
-	Block  Block
+	// Block is the block whose hash the header names.
+	Block Block
 }
 
 // OptimisticBlock is a small block a believable-league validator produces
@@ -107,12 +122,18 @@ type Proposal struct {
 // optimistically confirmed. Seq numbers each producer's blocks 1, 2, … in an
 // epoch; Base is the finalized height the producer had seen.
 type OptimisticBlock struct {
-	Domain   Domain
+	// Domain binds the block to a chain, shard and epoch.
+	Domain Domain
+	// Producer is the producer's believable-league index.
 	Producer uint32
-	Seq      uint64
-	Base     uint64
-	Txs      [][]byte
-	Sig      []byte
+	// Seq is the producer's sequence number, from 1.
+	Seq uint64
+	// Base is the last finalized height the producer had seen.
+	Base uint64
+	// Txs are the transactions, opaque to pob.
+	Txs [][]byte
+	// Sig is the producer's signature over SignBytes.
+	Sig []byte
 }
 
 type optimisticContent struct {
@@ -138,13 +159,21 @@ func (o OptimisticBlock) Hash() common.Hash {
 // transactions the proposer adds itself in one-league fallback, and the
 // fraud proofs and equivocation evidence it includes for slashing.
 type Block struct {
-	Domain        Domain
-	Height        uint64
-	Parent        common.Hash
-	Builder       uint32
-	Optimistic    []OptimisticBlock
-	Payload       [][]byte
-	Frauds        []FraudProof
+	// Domain binds the block to a chain, shard and epoch.
+	Domain Domain
+	// Height is the block's height.
+	Height uint64
+	// Parent is the previous finalized block's hash.
+	Parent common.Hash
+	// Builder is the committee index of the proposer that built it.
+	Builder uint32
+	// Optimistic are the combined optimistic blocks, by producer then sequence.
+	Optimistic []OptimisticBlock
+	// Payload are the proposer's own transactions (one-league mode only).
+	Payload [][]byte
+	// Frauds are fraud proofs, convicting their producers.
+	Frauds []FraudProof
+	// Equivocations is equivocation evidence, convicting its culprits.
 	Equivocations []Equivocation
 }
 
@@ -173,8 +202,10 @@ func (b Block) Txs() [][]byte {
 
 // Commit is a finalized block with its certificate.
 type Commit struct {
+	// Block is the finalized block.
 	Block Block
-	Cert  Certificate
+	// Cert is its finality certificate.
+	Cert Certificate
 }
 
 // Kind tells which message a Message carries.
@@ -215,14 +246,23 @@ func (k Kind) String() string {
 // that matters is signed inside the body. Messages are values: engines
 // never modify one they received or sent.
 type Message struct {
-	Kind         Kind
-	From         common.Address
-	Height       uint64
-	Optimistic   *OptimisticBlock
-	Proposal     *Proposal
-	Vote         *Vote
-	Commit       *Commit
-	Fraud        *FraudProof
+	// Kind names the body that is set.
+	Kind Kind
+	// From is the sender (a hint, not authenticated).
+	From common.Address
+	// Height is the sender's current height (a hint).
+	Height uint64
+	// Optimistic is set for KindOptimistic.
+	Optimistic *OptimisticBlock
+	// Proposal is set for KindProposal.
+	Proposal *Proposal
+	// Vote is set for KindVote.
+	Vote *Vote
+	// Commit is set for KindCommit.
+	Commit *Commit
+	// Fraud is set for KindFraud.
+	Fraud *FraudProof
+	// Equivocation is set for KindEquivocation.
 	Equivocation *Equivocation
 }
 

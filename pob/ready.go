@@ -38,17 +38,24 @@ type Engine interface {
 // Outbound is a message to send: to one validator, or to every validator
 // of the shard when To is the zero address.
 type Outbound struct {
-	To  common.Address
+	// To is the recipient; zero means every validator of the shard.
+	To common.Address
+	// Msg is the message.
 	Msg Message
 }
 
 // Conviction is a slashing the engine applied at commit: who, why, and the
 // compensations paid from the culprit's seized stake.
 type Conviction struct {
-	Height     uint64
-	Culprit    Culprit
-	Address    common.Address
-	Reason     string
+	// Height is the finalized height that carried the evidence.
+	Height uint64
+	// Culprit is the convicted validator's league and index.
+	Culprit Culprit
+	// Address is its account.
+	Address common.Address
+	// Reason is "fraud" or "equivocation".
+	Reason string
+	// Compensate are the compensations passed to the Slasher.
 	Compensate []Payout
 }
 
@@ -90,8 +97,10 @@ const (
 type Status struct {
 	// Height is the height being decided (one above the last commit).
 	Height uint64
-	Round  uint64
-	Step   StepKind
+	// Round is the current round.
+	Round uint64
+	// Step is the current step.
+	Step StepKind
 	// Fallback is set while the shard runs one league.
 	Fallback bool
 	// LastBlock is the hash of the last finalized block.
@@ -102,17 +111,26 @@ type Status struct {
 // statement it signed: its votes and proposals at the current height, its
 // lock, and the optimistic blocks it produced that are not final yet.
 type HardState struct {
-	Height      uint64
-	Round       uint64
+	// Height is the height being decided.
+	Height uint64
+	// Round is the current round.
+	Round uint64
+	// Step is the current step.
 	Step        StepKind
 	LockedRound uint64 // 0: none; r+1: locked in round r
-	Locked      Block
-	ValidRound  uint64 // 0: none; r+1
-	Valid       Block
-	Votes       []Vote
-	Proposals   []Proposal
+	// Locked is the locked block (when LockedRound > 0).
+	Locked     Block
+	ValidRound uint64 // 0: none; r+1
+	// Valid is the valid block (when ValidRound > 0).
+	Valid Block
+	// Votes are the votes signed at Height.
+	Votes []Vote
+	// Proposals are the proposals signed at Height.
+	Proposals []Proposal
+	// ProducedSeq is the last optimistic sequence number signed.
 	ProducedSeq uint64
-	Produced    []OptimisticBlock
+	// Produced are the signed optimistic blocks not yet finalized.
+	Produced []OptimisticBlock
 }
 
 // Encode returns the canonical encoding of s.

@@ -19,7 +19,9 @@ type Domain struct {
 // Member is one validator of a league: its account address (where token
 // keeps its stake and Servi) and its BLS12-381 public key on G2.
 type Member struct {
-	Address   common.Address
+	// Address is the validator's account address.
+	Address common.Address
+	// PublicKey is its BLS12-381 public key on G2.
 	PublicKey kyber.Point
 }
 

@@ -22,14 +22,17 @@ var ErrBadTx = errors.New("pobsim: invalid transaction")
 // set. It compensates the victim of a finalized bad transaction with one
 // unit to an address derived from the transaction.
 type App struct {
-	Name   string
+	// Name prefixes the transactions (distinct per run and validator).
+	Name string
+	// TxsPer is the number of transactions per proposed block.
 	TxsPer int
-	Bad    int
+	// Bad is how many of them are invalid.
+	Bad int
 	// Silent makes Propose return nothing (an absent producer);
 	// SilentUntil does so below a height only.
 	Silent      bool
 	SilentUntil uint64
-	blocks int
+	blocks      int
 }
 
 // Validate implements pob.TxValidator.
@@ -65,8 +68,11 @@ func (a *App) Compensation(tx []byte) []pob.Payout {
 
 // Slashes records the slashings a replica applied.
 type Slashes struct {
+	// Count is the number of slashings per validator.
 	Count map[common.Address]int
-	Paid  map[common.Address]uint64
+	// Paid sums compensations per account.
+	Paid map[common.Address]uint64
+	// Servi counts Servi clearings per validator.
 	Servi map[common.Address]int
 }
 

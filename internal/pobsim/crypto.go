@@ -12,10 +12,13 @@ import (
 
 // Key is a deterministic validator identity of the harness.
 type Key struct {
-	Index   int
+	// Index is the key's position in the harness sequence.
+	Index int
+	// Address is the derived account address.
 	Address common.Address
-	Public  kyber.Point
-	secret  kyber.Scalar
+	// Public is the BLS public key.
+	Public kyber.Point
+	secret kyber.Scalar
 }
 
 var (
@@ -60,6 +63,7 @@ func (k Key) Signer() pob.Signer { return cachedSigner{k} }
 
 type cachedSigner struct{ k Key }
 
+// Sign implements pob.Signer.
 func (s cachedSigner) Sign(msg []byte) ([]byte, error) {
 	sk := sigKey{s.k.Index, common.BytesToHash(crypto.Keccak256(msg))}
 	sigMu.Lock()

@@ -52,6 +52,7 @@ func PoB(cfg pob.Config) (pob.Engine, error) { return pob.New(cfg) }
 
 // Options describe one simulation.
 type Options struct {
+	// Seed fixes every random choice of the run.
 	Seed uint64
 	// Normal and Believable are the behaviours of each league's members
 	// (their lengths are the league sizes).
@@ -84,6 +85,7 @@ type Options struct {
 
 // Report is what a simulation observed.
 type Report struct {
+	// Ticks is the simulated time the run took.
 	Ticks uint64
 	// MinHeight and MaxHeight are the lowest and highest next-height of
 	// the honest replicas at the end.

@@ -26,7 +26,9 @@ type Options struct {
 
 // Property is one checked behaviour of the suite.
 type Property struct {
-	Name  string
+	// Name is the subtest name.
+	Name string
+	// Check runs the property against an engine factory.
 	Check func(f Factory, o Options) error
 }
 

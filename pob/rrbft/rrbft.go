@@ -11,24 +11,37 @@ import (
 // Config sets up one validator's round-robin engine for one epoch. Zero
 // values mean pob's defaults.
 type Config struct {
-	Domain    pob.Domain
+	// Domain is the chain, shard and epoch every signature is bound to.
+	Domain pob.Domain
+	// Committee is the validator set in committee order.
 	Committee []pob.Member
-	Self      common.Address
-	Signer    pob.Signer
-	Verifier  pob.Verifier
+	// Self is this validator's address (an observer if not a member).
+	Self common.Address
+	// Signer signs for Self; required for a member.
+	Signer pob.Signer
+	// Verifier checks single signatures; nil means pob.BLSVerifier.
+	Verifier pob.Verifier
 	// Certificates optionally shares a prepared certificate verifier.
 	Certificates *pob.CommitteeVerifier
-	App          pob.Application
-	Slasher      pob.Slasher
-	// MaxTxs bounds a block's transactions.
+	// App proposes and validates transactions; required.
+	App pob.Application
+	// Slasher, when set, slashes equivocators at commit.
+	Slasher pob.Slasher
+	// MaxTxs bounds a block's transactions (0 means 256).
 	MaxTxs int
-	// Step timeouts in ticks (see pob.Config).
+	// TimeoutPropose, TimeoutPrevote, TimeoutPrecommit and TimeoutDelta
+	// are the step timeouts in ticks (see pob.Config).
 	TimeoutPropose, TimeoutPrevote, TimeoutPrecommit, TimeoutDelta uint64
-	StartHeight                                                    uint64
-	Parent                                                         common.Hash
-	History                                                        []pob.Commit
-	Restore                                                        *pob.HardState
-	Logger                                                         *slog.Logger
+	// StartHeight is the epoch's first height (0 means 1).
+	StartHeight uint64
+	// Parent is the hash of the block before StartHeight.
+	Parent common.Hash
+	// History holds the stored commits of this epoch, replayed on start.
+	History []pob.Commit
+	// Restore is the last persisted HardState, or nil on a first start.
+	Restore *pob.HardState
+	// Logger receives debug logs; nil discards them.
+	Logger *slog.Logger
 }
 
 // Engine is the round-robin engine; it implements pob.Engine.
