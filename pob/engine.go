@@ -124,6 +124,11 @@ func New(cfg Config) (*Machine, error) {
 			for _, v := range m.myVotes {
 				m.record(v)
 			}
+			for _, v := range r.POL {
+				if v.Height == m.height && v.Type == Prevote && int(v.Voter) < m.n {
+					m.record(v)
+				}
+			}
 			for _, p := range m.myProps {
 				m.proposals[p.Header.Round] = p
 				m.blocks[p.Header.Block] = p.Block
@@ -184,9 +189,34 @@ func (m *Machine) hardState() HardState {
 		Height: m.height, Round: m.round, Step: m.step,
 		LockedRound: m.lockedRound, Locked: m.locked,
 		ValidRound: m.validRound, Valid: m.valid,
-		Votes: slices.Clone(m.myVotes), Proposals: slices.Clone(m.myProps),
+		Votes: slices.Clone(m.myVotes), Proposals: slices.Clone(m.myProps), POL: m.pol(),
 		ProducedSeq: m.producedSeq, Produced: slices.Clone(m.produced),
 	}
+}
+
+// pol collects the prevotes that justify the lock and the valid block.
+func (m *Machine) pol() []Vote {
+	var out []Vote
+	add := func(round uint64, b Block) {
+		if round == 0 {
+			return
+		}
+		rv, ok := m.votes[round-1]
+		if !ok {
+			return
+		}
+		h := b.Hash()
+		for i := range uint32(m.n) {
+			if v, ok := rv.prevotes.find(i, h); ok {
+				out = append(out, v)
+			}
+		}
+	}
+	add(m.lockedRound, m.locked)
+	if m.validRound != m.lockedRound {
+		add(m.validRound, m.valid)
+	}
+	return out
 }
 
 func (m *Machine) send(to common.Address, msg Message) {

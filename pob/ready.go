@@ -125,6 +125,9 @@ type HardState struct {
 	Valid Block
 	// Votes are the votes signed at Height.
 	Votes []Vote
+	// POL are the prevote quorums that justify Locked and Valid, so that
+	// after a restart this validator can still show them to peers.
+	POL []Vote
 	// Proposals are the proposals signed at Height.
 	Proposals []Proposal
 	// ProducedSeq is the last optimistic sequence number signed.
