@@ -56,6 +56,7 @@ func TestDriverCarriesOutReady(t *testing.T) {
 	}
 	require.True(t, m.Done())
 	require.Equal(t, sp.Final, node.Current().Members)
+	require.Equal(t, ids(sp.Final), node.Current().IDs())
 	require.Len(t, node.Reshares, 2)
 	for i := 1; i < len(node.Committees); i++ {
 		require.Greater(t, node.Committees[i].Version, node.Committees[i-1].Version)

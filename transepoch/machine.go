@@ -400,10 +400,17 @@ func (m *Machine) startNext() {
 			m.queue = m.queue[1:]
 			continue
 		}
-		take, ok := m.fit(b)
+		take, ok := m.fit(b, m.downWeight())
 		if !ok {
-			m.paused = true
-			return
+			if _, fits := m.fit(b, 0); fits || len(b.Join) == 0 {
+				m.paused = true // members reported Down use the headroom: wait for them
+				return
+			}
+			// Not even with every member up: the committee shrank (members
+			// left) below what this newcomer needs. Waiting cannot help.
+			m.ready.Abandoned = append(m.ready.Abandoned, b.Join[0].ID)
+			m.queue[0].Join = b.Join[1:]
+			continue
 		}
 		m.paused = false
 		rest := Batch{Leave: b.Leave[len(take.Leave):], Join: b.Join[len(take.Join):]}
@@ -427,9 +434,9 @@ func (m *Machine) hasMember(id string) bool {
 }
 
 // fit returns the largest prefix of b that is safe to start now: the
-// committee after the swap must keep 3·(unsynced + max(⌊β·W⌋, known down)) < W.
-func (m *Machine) fit(b Batch) (Batch, bool) {
-	w, down := m.weight(), m.downWeight()
+// committee after the swap must keep 3·(unsynced + max(⌊β·W⌋, down)) < W.
+func (m *Machine) fit(b Batch, down uint64) (Batch, bool) {
+	w := m.weight()
 	ok := func(after, u, down uint64) bool {
 		return m.fresh || m.cfg.admits(after, u, down)
 	}

@@ -364,3 +364,29 @@ func TestMachineKeepsLeaverWhoseRemovalBreaksTheBound(t *testing.T) {
 	require.NoError(t, m2.Step(ev(Left, stayer)))
 	require.False(t, m2.Ready().Committee.Contains(stayer))
 }
+
+func TestMachineAbandonsNewcomerThatCannotFitAnyMore(t *testing.T) {
+	cfg := Config{SyncTimeout: 2, MaxRetries: 1}
+	sp := swapPlan(t, 1, cfg)
+	m, err := NewMachine(sp, cfg)
+	require.NoError(t, err)
+	m.Tick()
+	newcomer := m.Ready().Bootstrap[0]
+	// Eleven stayers leave while the newcomer syncs: their removal waits
+	// for the batch to end, then the committee weighs 4, too light for
+	// the retry (a committee of 5 with one unsynced has no headroom).
+	left := 0
+	for _, mb := range sp.Final {
+		if mb.ID != newcomer && left < 11 {
+			require.NoError(t, m.Step(ev(Left, mb.ID)))
+			left++
+		}
+	}
+	m.Tick()
+	m.Tick() // deadline
+	r := m.Ready()
+	require.Equal(t, []string{newcomer}, r.Abandoned)
+	require.True(t, r.Done)
+	require.Len(t, m.Committee().Members, 4)
+	require.False(t, m.Status().Paused)
+}
