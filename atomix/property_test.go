@@ -32,6 +32,8 @@ type schedule struct {
 	coins []coin
 	ops   []porcupine.Operation
 	stats schedStats
+	open  map[common.Hash]*submitted // transfers without a final outcome yet
+	order []common.Hash
 }
 
 type acct struct {
@@ -112,7 +114,7 @@ func newSchedule(seed uint64) (*schedule, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &schedule{seed: seed, utxo: seed%2 == 1, r: r, w: w}
+	s := &schedule{seed: seed, utxo: seed%2 == 1, r: r, w: w, open: map[common.Hash]*submitted{}}
 	for sh := range shards {
 		for k := range 2 {
 			id := common.BytesToHash([]byte{byte(sh), byte(k), 0xac})
@@ -210,7 +212,6 @@ func (s *schedule) run(t testing.TB, phases int) {
 		var batch []submitted
 		for _, sub := range retry {
 			sub.attempt++
-			sub.call = int64(w.Now())
 			w.Submit(sub.tx, sub.attempt, sub.tx.InputShards())
 			s.stats.retried++
 			batch = append(batch, sub)
@@ -226,6 +227,9 @@ func (s *schedule) run(t testing.TB, phases int) {
 			}
 			sub.attempt, sub.call = 1, int64(w.Now())
 			w.Submit(sub.tx, 1, s.reach(sub.tx))
+			id := sub.tx.ID()
+			s.order = append(s.order, id)
+			s.open[id] = &sub
 			batch = append(batch, sub)
 			// Spread submissions over a few ticks, with faults in between.
 			for range s.r.IntN(3) {
@@ -243,6 +247,7 @@ func (s *schedule) run(t testing.TB, phases int) {
 		require.True(t, quiet, "seed %d phase %d: world never went quiet", s.seed, ph)
 		require.NoError(t, w.Check(true), "seed %d phase %d", s.seed, ph)
 		ret := int64(w.Now())
+		s.settleOps(ret, false)
 		for _, sub := range batch {
 			_, ok := w.Committed(sub.tx)
 			if ok {
@@ -259,9 +264,7 @@ func (s *schedule) run(t testing.TB, phases int) {
 						s.coins = append(s.coins, coin{shard: o.Shard, id: atomix.CoinID(sub.tx.ID(), i), value: o.Amount})
 					}
 				}
-				continue
 			}
-			s.ops = append(s.ops, porcupine.Operation{ClientId: len(s.ops), Input: sub.op, Call: sub.call, Output: ok, Return: ret})
 		}
 		if !s.utxo {
 			bal := make([]uint64, len(s.accts))
@@ -271,6 +274,29 @@ func (s *schedule) run(t testing.TB, phases int) {
 			s.ops = append(s.ops, porcupine.Operation{ClientId: len(s.ops), Input: readOp{}, Call: ret, Output: bal, Return: ret})
 		}
 		w.SetReplay(uint32(s.r.IntN(3)) * 150)
+	}
+	s.settleOps(int64(w.Now()), true)
+}
+
+// settleOps turns transfers whose outcome is final into porcupine
+// operations. A commit is final at once. An abort is final only at the end
+// of the run: until then the client may retry, and the attacker may replay
+// the lock request under a new attempt, so the transfer may still commit.
+func (s *schedule) settleOps(now int64, end bool) {
+	if s.utxo {
+		return
+	}
+	for _, id := range s.order {
+		p := s.open[id]
+		if p == nil {
+			continue
+		}
+		_, ok := s.w.Committed(p.tx)
+		if !ok && !end {
+			continue
+		}
+		s.ops = append(s.ops, porcupine.Operation{ClientId: len(s.ops), Input: p.op, Call: p.call, Output: ok, Return: now})
+		delete(s.open, id)
 	}
 }
 

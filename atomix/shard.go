@@ -208,7 +208,8 @@ func (s *Shard) Step(m Message) error {
 
 // vote casts this shard's vote on ss, once: accept (locking every input
 // here) unless the transaction already committed here, holds a lock for
-// another session, an input cannot be locked, or a rejection is known.
+// another session, has expired, an input cannot be locked, or a rejection
+// is known.
 func (s *Shard) vote(ss Session) error {
 	if _, ok, err := s.st.vote(ss.ID, ss.Attempt); err != nil || ok {
 		return err
@@ -221,7 +222,8 @@ func (s *Shard) vote(ss Session) error {
 	v := Vote{Tx: ss.ID, Attempt: ss.Attempt, Shard: s.cfg.ID, Decision: Reject, Epoch: s.epoch}
 	var locked []Object
 	var ids []common.Hash
-	if !ts.Committed && ts.Pending == 0 && !e.rejected() {
+	expired := ss.Tx.Expiry != 0 && s.epoch > ss.Tx.Expiry
+	if !ts.Committed && ts.Pending == 0 && !e.rejected() && !expired {
 		locked, ids, v.Locks = s.tryLock(ss)
 		if locked != nil {
 			v.Decision = Accept

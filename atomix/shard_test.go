@@ -186,3 +186,25 @@ func TestDecodeRejects(t *testing.T) {
 	require.ErrorIs(t, err, atomix.ErrDecode)
 	require.Equal(t, 1, func() int { s := atomix.NewMemStore(); _ = s.Set([]byte("k"), nil); return s.Len() }())
 }
+
+// TestExpiry: after its expiry epoch no shard accepts a session of a
+// transaction, so a recorded lock request replayed later cannot revive an
+// aborted transaction.
+func TestExpiry(t *testing.T) {
+	w := fixture(t)
+	tx := transfer
+	tx.Expiry = 1
+	w.lock(tx, 1, shA) // B never hears: the client crashed, the proof is lost
+	w.outbox = nil
+	w.setEpoch(1) // still within expiry: the shards finish it
+	w.settle()
+	w.allOutcome(tx, 1, atomix.Commit)
+
+	late := atomix.Tx{Inputs: []atomix.Input{acctIn(shA, objX, 10), acctIn(shB, objY, 5)}, Outputs: []atomix.Output{acctOut(shC, objZ, 15)}, Expiry: 1}
+	w.setEpoch(2)
+	w.lock(late, 1, shA, shB)
+	w.settle()
+	w.allOutcome(late, 1, atomix.Abort)
+	w.conserved()
+	require.Equal(t, uint64(100), w.object(shC, objZ).Value)
+}

@@ -56,10 +56,18 @@ type Output struct {
 // output, or does nothing. Nonce makes otherwise identical transactions
 // distinct. Authorization of the inputs (owners' signatures) is the node's
 // business and happens before the transaction reaches atomix.
+//
+// Expiry is the last epoch in which an input shard may accept a session of
+// the transaction; zero means no limit. Anyone can start a new session of
+// an aborted transaction (the attempt number is not signed), so without an
+// expiry a recorded transaction can be replayed into a commit long after
+// its client saw it abort. Once the epoch is past Expiry and no session
+// committed, the transaction is dead for good.
 type Tx struct {
 	Inputs  []Input
 	Outputs []Output
 	Nonce   uint64
+	Expiry  uint64
 }
 
 const txDomain = "iostkit/atomix/tx/v1"

@@ -144,8 +144,12 @@ func (w *World) Fund(shard atomix.ShardID, id common.Hash, o atomix.Object) erro
 // in reach (a client that crashes part-way reaches only some, or none).
 func (w *World) Submit(tx atomix.Tx, attempt uint64, reach []atomix.ShardID) {
 	w.txs[tx.ID()] = tx
+	m := atomix.Message{Type: atomix.MsgLock, Tx: tx, Attempt: attempt}
 	for _, s := range reach {
-		w.Net.Send(w.client, sim.NodeID(s), atomix.Message{Type: atomix.MsgLock, Tx: tx, Attempt: attempt})
+		w.Net.Send(w.client, sim.NodeID(s), m)
+	}
+	if w.cfg.ReplayPerMille > 0 && len(w.recorded) < 4096 {
+		w.recorded = append(w.recorded, m)
 	}
 }
 
@@ -265,9 +269,11 @@ func (w *World) drain(n *Node) error {
 	return nil
 }
 
-// replay is the network attacker: it re-sends recorded proof messages, as
-// they were, under another attempt number, or repackaged into a message
-// for another transaction.
+// replay is the network attacker: it re-sends recorded lock requests and
+// proof messages as they were, under another attempt number (a lock
+// request so altered starts a new session of the transaction, which must
+// never commit it twice), or with the proofs repackaged into a message for
+// another transaction.
 func (w *World) replay() {
 	if w.cfg.ReplayPerMille == 0 || len(w.recorded) == 0 {
 		return
