@@ -43,7 +43,7 @@ func (d *Driver) Machine() *Machine { return d.m }
 // failed call, not the tick.
 func (d *Driver) Tick() error {
 	if d.deps.Sync != nil {
-		for _, id := range d.m.Status().Unsynced {
+		for _, id := range d.m.unsynced() {
 			if d.deps.Sync.Synced(d.m.shard, d.m.epoch, id) {
 				if err := d.m.Step(Event{Kind: Synced, Epoch: d.m.epoch, Shard: d.m.shard, Validator: id}); err != nil {
 					return err

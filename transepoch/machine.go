@@ -122,6 +122,7 @@ type Machine struct {
 	fresh bool // nothing to keep live: a new shard, or one that retires
 
 	members  map[string]uint64 // current committee
+	total    uint64            // its weight
 	queue    []Batch
 	cur      *active
 	now      uint64
@@ -164,7 +165,7 @@ func NewMachine(sp ShardPlan, cfg Config) (*Machine, error) {
 		retries:  make(map[string]int),
 	}
 	for _, mb := range sp.Start {
-		m.members[mb.ID] = mb.Weight
+		m.add(mb.ID, mb.Weight)
 		m.known[mb.ID] = true
 	}
 	for _, b := range sp.Batches {
@@ -202,13 +203,7 @@ func (m *Machine) Committee() Committee { return m.committee() }
 // Status returns a snapshot of the machine.
 func (m *Machine) Status() Status {
 	st := Status{Committee: m.committee(), Batches: m.started, Remaining: len(m.queue), Paused: m.paused, Done: m.done}
-	if m.cur != nil {
-		for _, id := range m.cur.joined {
-			if m.cur.pending[id] {
-				st.Unsynced = append(st.Unsynced, id)
-			}
-		}
-	}
+	st.Unsynced = m.unsynced()
 	for _, mb := range st.Committee.Members {
 		if m.down[mb.ID] {
 			st.Down = append(st.Down, mb.ID)
@@ -216,6 +211,25 @@ func (m *Machine) Status() Status {
 	}
 	st.Leaving = slices.Clone(m.leaving)
 	return st
+}
+
+// Awaits reports whether the machine waits for a sync report from id: a
+// newcomer of the running batch that has not reported. A newcomer's node
+// keeps announcing its SyncReport while this holds.
+func (m *Machine) Awaits(id string) bool {
+	return m.cur != nil && m.cur.pending[id]
+}
+
+func (m *Machine) unsynced() []string {
+	var out []string
+	if m.cur != nil {
+		for _, id := range m.cur.joined {
+			if m.cur.pending[id] {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }
 
 // UnsyncedWeight is the committee weight of newcomers that have not
@@ -326,7 +340,7 @@ func (m *Machine) leave(id string) {
 		m.leaving = append(m.leaving, id)
 		return
 	}
-	delete(m.members, id)
+	m.remove(id)
 	m.handOver()
 }
 
@@ -347,7 +361,7 @@ func (m *Machine) expire() {
 			continue
 		}
 		w := m.members[id]
-		delete(m.members, id)
+		m.remove(id)
 		delete(m.cur.pending, id)
 		changed = true
 		m.retries[id]++
@@ -366,7 +380,7 @@ func (m *Machine) complete() {
 	m.cur = nil
 	if len(m.leaving) > 0 {
 		for _, id := range m.leaving {
-			delete(m.members, id)
+			m.remove(id)
 		}
 		m.leaving = nil
 		m.handOver()
@@ -471,12 +485,12 @@ func (m *Machine) begin(b Batch) {
 	m.last = m.now
 	c := &active{start: m.now, pending: make(map[string]bool, len(b.Join))}
 	for _, x := range b.Leave {
-		delete(m.members, x.ID)
+		m.remove(x.ID)
 		delete(m.down, x.ID)
 		m.ready.Released = append(m.ready.Released, x.ID)
 	}
 	for _, x := range b.Join {
-		m.members[x.ID] = x.Weight
+		m.add(x.ID, x.Weight)
 		c.pending[x.ID] = true
 		c.joined = append(c.joined, x.ID)
 		m.ready.Bootstrap = append(m.ready.Bootstrap, x.ID)
@@ -491,12 +505,18 @@ func (m *Machine) handOver() {
 	m.ready.Committee = &c
 }
 
-func (m *Machine) weight() uint64 {
-	var w uint64
-	for _, x := range m.members {
-		w += x
+func (m *Machine) weight() uint64 { return m.total }
+
+func (m *Machine) add(id string, w uint64) {
+	m.members[id] = w
+	m.total += w
+}
+
+func (m *Machine) remove(id string) {
+	if w, ok := m.members[id]; ok {
+		m.total -= w
+		delete(m.members, id)
 	}
-	return w
 }
 
 func (m *Machine) committee() Committee {

@@ -62,7 +62,9 @@ func TestMachineHappyPath(t *testing.T) {
 		require.False(t, m.HasReady())
 		require.Len(t, m.Status().Unsynced, len(b.Join))
 		for _, j := range b.Join {
+			require.True(t, m.Awaits(j.ID))
 			require.NoError(t, m.Step(ev(Synced, j.ID)))
+			require.False(t, m.Awaits(j.ID))
 			require.NoError(t, m.Step(ev(Synced, j.ID)), "duplicate report is harmless")
 		}
 		require.Zero(t, m.UnsyncedWeight())

@@ -44,6 +44,7 @@ type simParams struct {
 type simStats struct {
 	transitions, shardEpochs, stalledShardEpochs, stalledTicks int
 	ticks, blocks, batches, unsafeStarts, abandoned            int
+	invariantBroken                                            int
 	crashes, leaves, incomplete, maxTicks                      int
 }
 
@@ -56,6 +57,7 @@ func (s *simStats) add(o simStats) {
 	s.blocks += o.blocks
 	s.batches += o.batches
 	s.unsafeStarts += o.unsafeStarts
+	s.invariantBroken += o.invariantBroken
 	s.abandoned += o.abandoned
 	s.crashes += o.crashes
 	s.leaves += o.leaves
@@ -78,6 +80,7 @@ type simWorld struct {
 	synced   []map[string]bool // per shard
 	jobs     map[string]*syncJob
 	advOrder map[string]uint64 // the adversary's fixed preference order
+	advCache map[[2]uint64][]Member
 	assign   Assignment
 	pool     []string // validators without a shard (abandoned newcomers)
 	nextID   int
@@ -90,7 +93,7 @@ const oracle = sim.NodeID(1 << 30) // the node that announces Left/Down/Up
 
 func newSimWorld(t *testing.T, p simParams) *simWorld {
 	w := &simWorld{p: p, t: t, weight: map[string]uint64{}, departed: map[string]bool{},
-		crashed: map[string]uint64{}, jobs: map[string]*syncJob{}, advOrder: map[string]uint64{}}
+		crashed: map[string]uint64{}, jobs: map[string]*syncJob{}, advOrder: map[string]uint64{}, advCache: map[[2]uint64][]Member{}}
 	w.assign = Assignment{Epoch: 0, Shards: make([][]Member, p.shards)}
 	return w
 }
@@ -231,9 +234,13 @@ func (w *simWorld) epoch(net *sim.Network[Event], epoch uint64) simStats {
 		now := net.Now() + 1
 		// 1. Deliver reports and notices, in the order the blocks carry them.
 		for _, env := range net.DeliverUntil(now) {
-			err := machines[int(env.To)].Step(env.Msg)
+			m := machines[int(env.To)]
+			err := m.Step(env.Msg)
 			if err != nil && !errors.Is(err, ErrNotNewcomer) && !errors.Is(err, ErrUnknownValidator) {
 				require.NoError(t, err)
+			}
+			if !holds(m, beta) {
+				st.invariantBroken++
 			}
 		}
 		// 2. Churn: crashes, restarts, leaves mid-transition.
@@ -298,6 +305,9 @@ func (w *simWorld) epoch(net *sim.Network[Event], epoch uint64) simStats {
 				}
 			}
 			allDone = allDone && m.Done()
+			if !holds(m, beta) {
+				st.invariantBroken++
+			}
 		}
 		// 4. Newcomers make progress and report.
 		for _, id := range sortedKeys(w.jobs) {
@@ -315,7 +325,7 @@ func (w *simWorld) epoch(net *sim.Network[Event], epoch uint64) simStats {
 				}
 				continue
 			}
-			if slices.Contains(machines[j.shard].Status().Unsynced, id) {
+			if machines[j.shard].Awaits(id) {
 				rep := SyncReport{Epoch: epoch, Shard: uint32(j.shard), Validator: id, MSBHeight: now / 10 * 10, Height: now}
 				dec, err := DecodeSyncReport(rep.Encode())
 				require.NoError(t, err)
@@ -387,9 +397,18 @@ func (w *simWorld) epoch(net *sim.Network[Event], epoch uint64) simStats {
 	}
 	clear(w.crashed)
 	clear(w.jobs)
+	clear(w.advCache)
 	// Drain notices of this epoch: the next epoch's machines reject them.
 	net.DeliverUntil(net.Now() + 10)
 	return st
+}
+
+// holds is the committee invariant, checked after every step: the
+// committee the machine runs with satisfies 3·(U + ⌊β·W⌋) < W for the
+// newcomers it still waits for.
+func holds(m *Machine, beta Fraction) bool {
+	w := m.weight()
+	return w == 0 || Safe(w, m.UnsyncedWeight(), beta)
 }
 
 // voting reports whether a member votes this tick before the adversary
@@ -407,7 +426,7 @@ func (w *simWorld) finalizes(s int, c Committee, beta Fraction) bool {
 	budget := FaultyWeight(total, beta)
 	var live uint64
 	var voters []Member
-	for _, m := range c.Members {
+	for _, m := range w.byAdversary(c) {
 		switch {
 		case w.voting(s, m.ID):
 			live += m.Weight
@@ -416,7 +435,6 @@ func (w *simWorld) finalizes(s int, c Committee, beta Fraction) bool {
 			budget -= min(budget, m.Weight)
 		}
 	}
-	slices.SortFunc(voters, func(a, b Member) int { return cmp.Compare(w.advOrder[a.ID], w.advOrder[b.ID]) })
 	for _, m := range voters {
 		if m.Weight <= budget {
 			budget -= m.Weight
@@ -424,6 +442,19 @@ func (w *simWorld) finalizes(s int, c Committee, beta Fraction) bool {
 		}
 	}
 	return Live(live, total)
+}
+
+// byAdversary returns c's members in the adversary's preference order,
+// cached per committee version.
+func (w *simWorld) byAdversary(c Committee) []Member {
+	key := [2]uint64{uint64(c.Shard), c.Version}
+	if ms, ok := w.advCache[key]; ok {
+		return ms
+	}
+	ms := slices.Clone(c.Members)
+	slices.SortFunc(ms, func(a, b Member) int { return cmp.Compare(w.advOrder[a.ID], w.advOrder[b.ID]) })
+	w.advCache[key] = ms
+	return ms
 }
 
 // pickFaultable picks a validator to crash or leave such that every shard
@@ -525,6 +556,7 @@ func TestSimulationKeepsEveryShardLive(t *testing.T) {
 			require.Zero(t, st.stalledShardEpochs, "stalled shard-epochs")
 			require.Zero(t, st.stalledTicks)
 			require.Zero(t, st.unsafeStarts)
+			require.Zero(t, st.invariantBroken, "steps after which the committee broke the bound")
 			require.Zero(t, st.incomplete, "transitions that never finished")
 			require.Positive(t, st.crashes)
 			require.Positive(t, st.leaves)
@@ -551,6 +583,7 @@ func TestSimulationFailsAboveTheBound(t *testing.T) {
 			})
 			t.Logf("%+v", st)
 			require.Positive(t, st.unsafeStarts, "batches above the bound")
+			require.Positive(t, st.invariantBroken)
 			require.Positive(t, st.stalledShardEpochs, "the simulation must stall above the bound")
 		})
 	}

@@ -3,8 +3,8 @@
 package transepoch
 
 // Under the race detector the acceptance variants keep their 200
-// transitions; the larger variant runs 60.
+// transitions, and so does the larger variant.
 const (
 	simSeeds      = 50
-	simSeedsLarge = 15
+	simSeedsLarge = 50
 )
