@@ -24,6 +24,7 @@ const (
 	MsgAck MsgType = 3
 )
 
+// String names the message type.
 func (t MsgType) String() string {
 	switch t {
 	case MsgLock:

@@ -20,6 +20,7 @@ const (
 	Spent Status = 3
 )
 
+// String names the status.
 func (s Status) String() string {
 	switch s {
 	case Active:

@@ -17,6 +17,7 @@ const (
 	Reject Decision = 2
 )
 
+// String names the decision.
 func (d Decision) String() string {
 	switch d {
 	case Accept:
@@ -98,7 +99,9 @@ func sessionKey(prefix []byte, tx common.Hash, attempt uint64) []byte {
 
 // Size limits for decoding untrusted bytes.
 const (
-	MaxProofSize   = 1 << 14
+	// MaxProofSize bounds an encoded Proof.
+	MaxProofSize = 1 << 14
+	// MaxMessageSize bounds an encoded Message.
 	MaxMessageSize = 1 << 20
 )
 

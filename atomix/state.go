@@ -18,6 +18,7 @@ const (
 	Abort Outcome = 2
 )
 
+// String names the outcome.
 func (o Outcome) String() string {
 	switch o {
 	case Commit:

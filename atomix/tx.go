@@ -29,7 +29,9 @@ const (
 // Limits on a transaction's shape, so that decoding and verification cost
 // stays bounded.
 const (
-	MaxInputs  = 64
+	// MaxInputs bounds a transaction's inputs (and a vote's locks).
+	MaxInputs = 64
+	// MaxOutputs bounds a transaction's outputs.
 	MaxOutputs = 64
 )
 

@@ -358,11 +358,18 @@ func (w *World) Committed(tx atomix.Tx) (uint64, bool) {
 
 // Invariant errors.
 var (
-	ErrSupply    = errors.New("atomixsim: total value not conserved")
-	ErrLockLeft  = errors.New("atomixsim: lock left behind")
-	ErrMixed     = errors.New("atomixsim: session with mixed outcomes")
-	ErrTwice     = errors.New("atomixsim: transaction committed twice")
+	// ErrSupply means the live value differs from the funded value.
+	ErrSupply = errors.New("atomixsim: total value not conserved")
+	// ErrLockLeft means a locked object after the world went quiet.
+	ErrLockLeft = errors.New("atomixsim: lock left behind")
+	// ErrMixed means a session that committed on one shard and aborted on
+	// another, or (when quiet) is undecided on some shard.
+	ErrMixed = errors.New("atomixsim: session with mixed outcomes")
+	// ErrTwice means a transaction committed under two sessions.
+	ErrTwice = errors.New("atomixsim: transaction committed twice")
+	// ErrOverdrawn means an account locked for more than it holds.
 	ErrOverdrawn = errors.New("atomixsim: lock larger than balance")
+	// ErrStepError means a Step error that no input should cause.
 	ErrStepError = errors.New("atomixsim: unexpected step error")
 )
 
