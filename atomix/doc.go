@@ -49,7 +49,9 @@
 // state and does nothing (ErrNotCurrentLock). A transaction commits at most
 // once: a shard never locks a committed transaction again and holds at most
 // one session of a transaction at a time, so two sessions cannot both
-// collect acceptances from every input shard.
+// collect acceptances from every input shard. Tx.Expiry bounds when a
+// session may be accepted, so a recorded transaction cannot be replayed into
+// a commit after its client saw it abort.
 //
 // # Shape
 //
