@@ -76,16 +76,6 @@ func shardLabel(s uint32) string { return strconv.FormatUint(uint64(s), 10) }
 
 func txHash(raw []byte) common.Hash { return crypto.Keccak256Hash(raw) }
 
-// epochRandomness is the randomness of epoch e until drp's beacon is wired:
-// a hash chain from a fixed seed, which every node computes alike.
-func epochRandomness(e uint64) []byte {
-	r := crypto.Keccak256([]byte("iostkit/epoch-seed/v1"))
-	for i := uint64(0); i < e; i++ {
-		r = crypto.Keccak256(r)
-	}
-	return r
-}
-
 // rateWindow counts finalized transactions over the last 10 seconds.
 type rateWindow struct {
 	mu      sync.Mutex

@@ -13,6 +13,7 @@ import (
 
 	dbm "github.com/cometbft/cometbft-db"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/iostkit/iostkit/drp"
 	"github.com/iostkit/iostkit/eds"
 	"github.com/iostkit/iostkit/examples/node/internal/chain"
 	"github.com/iostkit/iostkit/examples/node/internal/config"
@@ -30,8 +31,9 @@ var ErrUnknownTx = errors.New("node: unknown transaction")
 // shard, or a gossiped transaction.
 type Inbound struct {
 	Shard uint32
-	Msg   *pob.Message
-	Tx    []byte
+	Msg    *pob.Message
+	Tx     []byte
+	Beacon []byte // an encoded drp.Partial
 }
 
 // Transport carries the node's traffic in network mode (package p2p
@@ -43,6 +45,8 @@ type Transport interface {
 	Send(shard uint32, to common.Address, m pob.Message)
 	// PublishTx gossips an accepted transaction.
 	PublishTx(raw []byte)
+	// PublishBeacon gossips a beacon partial signature.
+	PublishBeacon(raw []byte)
 	// Inbound delivers what peers send.
 	Inbound() <-chan Inbound
 }
@@ -71,6 +75,7 @@ type Node struct {
 	runners    []*runner
 	transport  Transport
 	verifier   pob.Verifier
+	beacon     *beacon
 	genesis    chain.Genesis
 	track      *tracker
 	// Metrics are the node's Prometheus metrics.
@@ -120,6 +125,9 @@ func New(cfg config.Config, log *slog.Logger, transport Transport) (*Node, error
 		n.self = &n.validators[cfg.P2P.ValidatorIndex]
 	}
 	var err error
+	if n.beacon, err = newBeacon(cfg.ChainID, min(cfg.Validators, BeaconCommittee), func(i int) bool { return n.self == nil || n.self.Index == i }); err != nil {
+		return nil, err
+	}
 	if n.genesis, err = chain.NewGenesis(cfg.DemoAccounts, stakes(n.validators)); err != nil {
 		return nil, err
 	}
@@ -199,8 +207,46 @@ func (n *Node) newEngine(cfg pob.Config) (pob.Engine, error) {
 	}
 }
 
-// randomness is epoch e's randomness.
-func (n *Node) randomness(e uint64) []byte { return epochRandomness(e) }
+// errNoRandomness means an epoch's beacon round is not recovered yet (in
+// network mode the partials of other validators are still on their way).
+var errNoRandomness = errors.New("node: epoch randomness not available yet")
+
+// randomness is epoch e's randomness: a genesis seed for epoch 0, then drp
+// beacon round e. This node signs its own partials for the round on the
+// way (and publishes them in network mode).
+func (n *Node) randomness(e uint64) ([]byte, error) {
+	if e == 0 {
+		return genesisRandomness(n.cfg.ChainID), nil
+	}
+	if r, ok := n.beacon.randomness(e); ok {
+		return r, nil
+	}
+	n.contribute(e)
+	if r, ok := n.beacon.randomness(e); ok {
+		return r, nil
+	}
+	return nil, fmt.Errorf("%w: epoch %d", errNoRandomness, e)
+}
+
+// contribute signs and records this node's partials for round, and
+// publishes them in network mode.
+func (n *Node) contribute(round uint64) {
+	ps, err := n.beacon.partials(round)
+	if err != nil {
+		n.log.Error("beacon: sign", "round", round, "err", err)
+		return
+	}
+	for _, p := range ps {
+		if err := n.beacon.add(p); err != nil {
+			n.log.Error("beacon: own partial", "round", round, "err", err)
+		}
+		if n.transport != nil {
+			if b, err := p.MarshalBinary(); err == nil {
+				n.transport.PublishBeacon(b)
+			}
+		}
+	}
+}
 
 // believable is the believable league size the engine runs with.
 func (n *Node) believable() int {
@@ -451,6 +497,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	if n.transport != nil {
 		g.Go(func() error { return n.receive(ctx) })
+		g.Go(func() error { return n.publishPartials(ctx) })
 	}
 	return g.Wait()
 }
@@ -474,6 +521,31 @@ func (n *Node) runShard(ctx context.Context, r *runner) error {
 	}
 }
 
+// publishPartials keeps offering this validator's partials for the next
+// epoch's round, so peers that start or restart late still recover it.
+func (n *Node) publishPartials(ctx context.Context) error {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		n.contribute(n.maxEpoch() + 1)
+	}
+}
+
+func (n *Node) maxEpoch() uint64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	e := uint64(0)
+	for _, se := range n.epochs {
+		e = max(e, se.Epoch)
+	}
+	return e
+}
+
 func (n *Node) receive(ctx context.Context) error {
 	in := n.transport.Inbound()
 	for {
@@ -491,6 +563,12 @@ func (n *Node) receive(ctx context.Context) error {
 				if t, err := txn.Decode(m.Tx); err == nil {
 					_ = n.admit(t) // gossip duplicates and stale nonces are expected
 				}
+			case m.Beacon != nil:
+				if p, err := drp.UnmarshalPartial(m.Beacon); err == nil {
+					if err := n.beacon.add(p); err != nil {
+						n.log.Debug("beacon: partial refused", "err", err)
+					}
+				}
 			}
 		}
 	}
@@ -505,7 +583,12 @@ func (n *Node) Close() error {
 	return errors.Join(errs...)
 }
 
-func (n *Node) randomnessSource() string { return "hash chain" }
+func (n *Node) randomnessSource(e uint64) string {
+	if e == 0 {
+		return "genesis seed"
+	}
+	return fmt.Sprintf("drp beacon round %d (%s, threshold %d of %d)", e, drp.SchemeUnchainedG1, n.beacon.group.Threshold(), n.beacon.group.Size())
+}
 
 // Commits returns up to max stored commits (the engine's encoding of block
 // and certificate) of shard s from height from on, for peers that sync.

@@ -44,6 +44,7 @@ type runner struct {
 	waiting  []pob.Commit
 	seenOpt  map[common.Hash]bool
 	lastHint uint64 // highest height a peer claimed
+	boundary bool   // the epoch's last block is committed: switch when possible
 }
 
 // epochOf is the epoch of height h (h ≥ 1): epoch e covers heights
@@ -53,7 +54,18 @@ func (n *Node) epochOf(h uint64) uint64 { return (h - 1) / n.cfg.EpochBlocks }
 func newRunner(n *Node, sh *chain.Shard) (*runner, error) {
 	r := &runner{n: n, shard: sh, s: sh.Exec.Shard, seenOpt: map[common.Hash]bool{}}
 	h := sh.Height()
-	if err := r.enterEpoch(n.epochOf(h + 1)); err != nil {
+	e := n.epochOf(h + 1)
+	err := r.enterEpoch(e)
+	for errors.Is(err, errNoRandomness) && e > 0 {
+		// Restarted at the first height of an epoch whose beacon round has
+		// not been recovered here: run the previous epoch's engines (they
+		// help peers and observe) until it is.
+		e--
+		if err = r.enterEpoch(e); err == nil {
+			r.boundary = true
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -85,7 +97,11 @@ func (r *runner) enterEpoch(e uint64) error {
 		}
 		history = append(history, c)
 	}
-	members, err := shardMembers(n.validators, n.randomness(e), e, n.cfg.Shards, r.s)
+	rnd, err := n.randomness(e)
+	if err != nil {
+		return err
+	}
+	members, err := shardMembers(n.validators, rnd, e, n.cfg.Shards, r.s)
 	if err != nil {
 		return err
 	}
@@ -229,7 +245,7 @@ func (r *runner) handle(rep *replica, rd pob.Ready) error {
 		r.seenOpt = map[common.Hash]bool{}
 	}
 	for _, c := range rd.Committed {
-		if c.Block.Height == r.queued+1 && c.Block.Domain.Epoch == r.epoch {
+		if c.Block.Height == r.queued+1 && c.Block.Domain.Epoch == r.epoch && c.Block.Height < r.start+r.n.cfg.EpochBlocks {
 			r.waiting = append(r.waiting, c)
 			r.queued++
 		}
@@ -261,7 +277,7 @@ func (r *runner) route(from *replica, out pob.Outbound) {
 // execute commits the finalized blocks in order. A block whose credits
 // wait for another shard stays queued.
 func (r *runner) execute() error {
-	for len(r.waiting) > 0 {
+	for len(r.waiting) > 0 && !r.boundary {
 		c := r.waiting[0]
 		b, err := r.shard.Commit(chain.Block{
 			Height: c.Block.Height, Hash: c.Block.Hash(), Parent: c.Block.Parent, Epoch: c.Block.Domain.Epoch,
@@ -276,10 +292,28 @@ func (r *runner) execute() error {
 		r.waiting = r.waiting[1:]
 		r.n.committed(r.s, b, c)
 		if b.Height == r.start+r.n.cfg.EpochBlocks-1 {
-			return r.enterEpoch(r.epoch + 1)
+			r.boundary = true
 		}
 	}
-	return nil
+	return r.nextEpoch()
+}
+
+// nextEpoch enters the next epoch once the last block of this one is
+// committed and its randomness is known; until then it is retried every
+// tick (the old engines cannot finalize past the boundary: their blocks
+// are refused for the wrong epoch).
+func (r *runner) nextEpoch() error {
+	if !r.boundary {
+		return nil
+	}
+	err := r.enterEpoch(r.epoch + 1)
+	if errors.Is(err, errNoRandomness) {
+		return nil
+	}
+	if err == nil {
+		r.boundary = false
+	}
+	return err
 }
 
 // syncFrom verifies and executes commits fetched from a peer, then rebuilds
@@ -313,10 +347,11 @@ func (r *runner) syncFrom(raws [][]byte) (int, error) {
 		}
 		done++
 	}
-	if done > 0 {
-		return done, r.enterEpoch(r.n.epochOf(r.shard.Height() + 1))
+	if done > 0 && !r.boundary {
+		// Rebuild the engines so they resume after the synced blocks.
+		return done, r.enterEpoch(r.epoch)
 	}
-	return 0, nil
+	return done, nil
 }
 
 var errBadSync = errors.New("node: bad sync data")

@@ -60,7 +60,11 @@ type EpochInfo struct {
 // EpochInfo reports the lowest current epoch and its randomness.
 func (n *Node) EpochInfo() EpochInfo {
 	e := n.Epoch()
-	return EpochInfo{Epoch: e, Randomness: hexBytes(n.randomness(e)), Source: n.randomnessSource()}
+	r, err := n.randomness(e)
+	if err != nil {
+		return EpochInfo{Epoch: e, Source: err.Error()}
+	}
+	return EpochInfo{Epoch: e, Randomness: hexBytes(r), Source: n.randomnessSource(e)}
 }
 
 // Validator is a member of the deterministic validator set of the example

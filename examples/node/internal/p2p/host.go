@@ -77,6 +77,7 @@ type Host struct {
 	ps     *pubsub.PubSub
 	topics []*pubsub.Topic // per shard
 	txs    *pubsub.Topic
+	beacon *pubsub.Topic
 	self   common.Address
 	in     chan node.Inbound
 	log    *slog.Logger
@@ -123,7 +124,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 			return nil, err
 		}
 		x.topics = append(x.topics, t)
-		if err := x.subscribe(ctx, t, false); err != nil {
+		if err := x.subscribe(ctx, t, kindEnvelope); err != nil {
 			x.Close()
 			return nil, err
 		}
@@ -132,7 +133,15 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		x.Close()
 		return nil, err
 	}
-	if err := x.subscribe(ctx, x.txs, true); err != nil {
+	if err := x.subscribe(ctx, x.txs, kindTx); err != nil {
+		x.Close()
+		return nil, err
+	}
+	if x.beacon, err = ps.Join(fmt.Sprintf("iostkit/%d/beacon", cfg.ChainID)); err != nil {
+		x.Close()
+		return nil, err
+	}
+	if err := x.subscribe(ctx, x.beacon, kindBeacon); err != nil {
 		x.Close()
 		return nil, err
 	}
@@ -165,7 +174,15 @@ func (x *Host) deliver(in node.Inbound) {
 	}
 }
 
-func (x *Host) subscribe(ctx context.Context, t *pubsub.Topic, txs bool) error {
+type topicKind int
+
+const (
+	kindEnvelope topicKind = iota
+	kindTx
+	kindBeacon
+)
+
+func (x *Host) subscribe(ctx context.Context, t *pubsub.Topic, kind topicKind) error {
 	sub, err := t.Subscribe()
 	if err != nil {
 		return err
@@ -182,11 +199,14 @@ func (x *Host) subscribe(ctx context.Context, t *pubsub.Topic, txs bool) error {
 			if msg.ReceivedFrom == x.h.ID() {
 				continue
 			}
-			if txs {
+			switch kind {
+			case kindTx:
 				x.deliver(node.Inbound{Tx: msg.Data})
-				continue
+			case kindBeacon:
+				x.deliver(node.Inbound{Beacon: msg.Data})
+			default:
+				x.onEnvelope(msg.Data)
 			}
-			x.onEnvelope(msg.Data)
 		}
 	}()
 	return nil
@@ -271,6 +291,13 @@ func (x *Host) handleConsensus(s network.Stream) {
 func (x *Host) PublishTx(raw []byte) {
 	if err := x.txs.Publish(context.Background(), raw); err != nil {
 		x.log.Debug("p2p: publish tx", "err", err)
+	}
+}
+
+// PublishBeacon implements node.Transport.
+func (x *Host) PublishBeacon(raw []byte) {
+	if err := x.beacon.Publish(context.Background(), raw); err != nil {
+		x.log.Debug("p2p: publish beacon", "err", err)
 	}
 }
 
