@@ -30,7 +30,7 @@ var ErrUnknownTx = errors.New("node: unknown transaction")
 // Inbound is what the network hands the node: an engine message for a
 // shard, or a gossiped transaction.
 type Inbound struct {
-	Shard uint32
+	Shard  uint32
 	Msg    *pob.Message
 	Tx     []byte
 	Beacon []byte // an encoded drp.Partial
