@@ -172,6 +172,7 @@ func adversaryReport(e *env, doc runDoc) report {
 	t := table{cols: []string{"behaviour", "faulty", "of", "tolerated", "within bound", "final tx/s", "blocks", "blocks after heal", "safety violations", "final p50 ms"}}
 	viol := series{name: "twins: safety violations", color: 1}
 	live := series{name: "crash: finalized blocks", color: 0}
+	heal := series{name: "twins: blocks finalized after heal", color: 2, dashed: true}
 	for _, run := range doc.Runs {
 		r := run.Result
 		tol := r.Tolerated
@@ -187,6 +188,7 @@ func adversaryReport(e *env, doc runDoc) report {
 		x := float64(r.Faulty) / float64(r.Committee)
 		if r.Behaviour == "twins" {
 			viol.xs, viol.ys = append(viol.xs, x), append(viol.ys, float64(r.SafetyViolations))
+			heal.xs, heal.ys = append(heal.xs, x), append(heal.ys, float64(r.BlocksAfterHeal))
 		} else {
 			live.xs, live.ys = append(live.xs, x), append(live.ys, float64(r.Blocks))
 		}
@@ -214,6 +216,7 @@ func adversaryReport(e *env, doc runDoc) report {
 	notes += " Blocks after heal count the heights finalized once the Twins partition ends: liveness after the network heals."
 	return report{notes: notes, name: "adversary", title: "Experiment 4 — safety and liveness vs adversary fraction", command: commandLine(e.o, "adversary"), intro: realIntro(doc),
 		table: t, data: doc, charts: map[string]chart{
-			"adversary.svg": {title: "Experiment 4 — safety and liveness vs faulty fraction", xlabel: "faulty fraction of the committee", ylabel: "count", series: []series{live, viol}},
+			"adversary.svg": {title: fmt.Sprintf("Experiment 4 — safety and liveness (%s, %d validators, tolerated %d)", doc.Runs[0].Engine, doc.Runs[0].Result.Committee, doc.Runs[0].Result.Tolerated),
+				xlabel: "faulty fraction of the committee", ylabel: "count in the measured window", legendRight: true, xticks: live.xs, series: []series{live, heal, viol}},
 		}}
 }

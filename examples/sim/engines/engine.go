@@ -28,8 +28,11 @@ type adapter struct {
 var _ shardsim.Engine = (*adapter)(nil)
 
 // simApp is the Application the engine sees: the simulator's batches are
-// its transactions.
-type simApp struct{ queue [][]byte }
+// its transactions, cut from the shard's mempool when the engine asks.
+type simApp struct {
+	queue  [][]byte
+	source func() []byte
+}
 
 // ErrNotABatch rejects a transaction the simulator did not make.
 var ErrNotABatch = errors.New("engines: not a simulator batch")
@@ -43,8 +46,15 @@ func (a *simApp) Validate(tx []byte) error {
 	return nil
 }
 
-// Propose implements pob.Application.
+// Propose implements pob.Application: one batch (pob's MaxTxs transfers by
+// default) per block, from the simulator's mempool when it is connected.
 func (a *simApp) Propose(_ uint64, limit int) [][]byte {
+	if a.source != nil && limit > 0 {
+		if b := a.source(); b != nil {
+			return [][]byte{b}
+		}
+		return nil
+	}
 	n := min(len(a.queue), max(limit, 0))
 	out := a.queue[:n:n]
 	a.queue = a.queue[n:]
@@ -52,6 +62,12 @@ func (a *simApp) Propose(_ uint64, limit int) [][]byte {
 }
 
 func (a *adapter) Tick() { a.eng.Tick() }
+
+// SetSource implements shardsim.Puller: the engine takes a batch from the
+// shard's mempool exactly when pob asks its Application for transactions.
+func (a *adapter) SetSource(next func() []byte) { a.app.source = next }
+
+var _ shardsim.Puller = (*adapter)(nil)
 
 func (a *adapter) Step(_ int, msg any) {
 	if err := a.eng.Step(msg.(pob.Message)); err != nil {

@@ -42,7 +42,7 @@ func Example() {
 	fmt.Println("optimistic before final:", res.Optimistic.P50MS < res.Final.P50MS)
 	fmt.Println("safety violations:", res.SafetyViolations)
 	// Output:
-	// finalized ≈ 1950 tx/s
+	// finalized ≈ 2050 tx/s
 	// optimistic before final: true
 	// safety violations: 0
 }

@@ -80,6 +80,16 @@ type MsgMeta struct {
 	Aggregated int
 }
 
+// Puller is an optional Engine capability for engines that ask for
+// transactions when they build a block (pob's Application.Propose) rather
+// than being handed them: the simulator gives the engine a source, and each
+// call cuts one batch (up to Config.MaxBlockTxs transfers) from the shard's
+// mempool at that instant, charging the caller's CPU for checking and
+// executing it. The simulator then never calls Propose or WantsPayload.
+type Puller interface {
+	SetSource(next func() []byte)
+}
+
 // Sampler is an optional Engine capability: the share of a message's
 // payload transfers this validator re-verifies, when it differs from the
 // message's MsgMeta.Verify (PoB's believable members do not sample their

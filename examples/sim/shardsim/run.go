@@ -61,6 +61,7 @@ type instance struct {
 	cpu       *des.CPU
 	down      bool
 	proposing bool
+	puller    bool
 }
 
 type shardState struct {
@@ -165,6 +166,10 @@ func (r *runner) build() error {
 					cpu = des.NewCPU(r.sim, cfg.Cores)
 				}
 				in := &instance{net: netID, shard: s, member: m, honest: honest, eng: eng, cpu: cpu}
+				if p, ok := eng.(Puller); ok {
+					in.puller = true
+					p.SetSource(func() []byte { return r.pull(in) })
+				}
 				in.down = !honest && cfg.Behaviour == Crash
 				netID++
 				insts = append(insts, in)
@@ -288,18 +293,37 @@ func (r *runner) parallel(in *instance, work, serial time.Duration, done func())
 	}
 }
 
-func (r *runner) maybePropose(in *instance) {
-	st := r.shards[in.shard]
-	if in.down || in.proposing || st.pool.size == 0 || !in.eng.WantsPayload() {
-		return
-	}
-	chunks := st.pool.take(r.cfg.MaxBlockTxs)
+// cut takes one batch from in's shard mempool.
+func (r *runner) cut(in *instance) *batch {
+	chunks := r.shards[in.shard].pool.take(r.cfg.MaxBlockTxs)
 	r.nextID++
 	b := &batch{id: r.nextID, shard: uint32(in.shard), chunks: chunks}
 	for _, ch := range chunks {
 		b.txs += ch.n
 	}
 	r.batches[b.id] = b
+	return b
+}
+
+// pull serves a Puller engine's request for a batch, now.
+func (r *runner) pull(in *instance) []byte {
+	if in.down || r.shards[in.shard].pool.size == 0 {
+		return nil
+	}
+	b := r.cut(in)
+	c := r.cfg.Costs
+	// The proposer checks every signature and executes every transfer
+	// before it signs a block of them: its next jobs queue behind this.
+	r.parallel(in, time.Duration(b.txs)*c.TxVerify(), time.Duration(b.txs)*c.TxExecute(), nil)
+	return encodePayload(b.shard, b.id)
+}
+
+func (r *runner) maybePropose(in *instance) {
+	st := r.shards[in.shard]
+	if in.down || in.puller || in.proposing || st.pool.size == 0 || !in.eng.WantsPayload() {
+		return
+	}
+	b := r.cut(in)
 	in.proposing = true
 	c := r.cfg.Costs
 	// The proposer checks every signature and executes every transfer
