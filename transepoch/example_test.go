@@ -60,3 +60,49 @@ func Example() {
 	// reshares: 2
 	// final size: 16 contains n00: true
 }
+
+// Drive a Machine by hand, as a node that handles Ready itself does: tick
+// by finalized block height, feed the sync reports the blocks carry, and
+// carry out each Ready.
+func ExampleMachine() {
+	old := []transepoch.Member{}
+	for i := range 13 {
+		old = append(old, transepoch.Member{ID: fmt.Sprintf("a%02d", i), Weight: 1})
+	}
+	next := append(append([]transepoch.Member{}, old[1:]...), transepoch.Member{ID: "new", Weight: 1})
+	plan, err := transepoch.NewPlan(
+		transepoch.Assignment{Epoch: 1, Shards: [][]transepoch.Member{old}},
+		transepoch.Assignment{Epoch: 2, Shards: [][]transepoch.Member{next}},
+		[]byte("rnd"), transepoch.Config{})
+	if err != nil {
+		panic(err)
+	}
+	m, err := transepoch.NewMachine(plan.Shards[0], transepoch.Config{})
+	if err != nil {
+		panic(err)
+	}
+	for height := uint64(1); !m.Done(); height++ {
+		if height == 3 { // the newcomer's SyncReport is finalized in block 3
+			report := transepoch.SyncReport{Epoch: 2, Shard: 0, Validator: "new", MSBHeight: 0, Height: 3}
+			decoded, err := transepoch.DecodeSyncReport(report.Encode())
+			if err != nil {
+				panic(err)
+			}
+			if err := m.Step(decoded.Event()); err != nil {
+				panic(err)
+			}
+		}
+		m.Tick()
+		r := m.Ready()
+		if r.Committee != nil {
+			fmt.Printf("block %d: committee v%d of %d, bootstrap %v, released %v\n",
+				height, r.Committee.Version, len(r.Committee.Members), r.Bootstrap, r.Released)
+		}
+		if r.Reshare != nil {
+			fmt.Printf("block %d: reshare to %d members, done %v\n", height, len(r.Reshare.To.Members), r.Done)
+		}
+	}
+	// Output:
+	// block 1: committee v1 of 13, bootstrap [new], released [a00]
+	// block 3: reshare to 13 members, done true
+}
