@@ -231,3 +231,27 @@ var transfer = atomix.Tx{
 	Inputs:  []atomix.Input{acctIn(shA, objX, 60), acctIn(shB, objY, 40)},
 	Outputs: []atomix.Output{acctOut(shC, objZ, 100)},
 }
+
+// TestLostCertificationRequest: the node drops a certification request
+// (say its block builder restarted); the shard asks again on its timeout,
+// four retransmission timeouts after the vote.
+func TestLostCertificationRequest(t *testing.T) {
+	w := fixture(t)
+	for _, s := range []atomix.ShardID{shA, shB} {
+		require.NoError(t, w.shards[s].sh.Step(atomix.Message{Type: atomix.MsgLock, Tx: transfer, Attempt: 1}))
+		rd := w.shards[s].sh.Ready()
+		require.Len(t, rd.Certify, 1) // and dropped
+	}
+	for tick := 1; tick <= 8; tick++ {
+		for _, s := range w.shards {
+			s.sh.Tick()
+		}
+		w.collect()
+		_, okA := w.proofs[proofKey{shA, transfer.ID(), 1}]
+		_, okB := w.proofs[proofKey{shB, transfer.ID(), 1}]
+		require.Equal(t, tick == 8, okA && okB, "tick %d", tick) // RetryTicks is 2 here
+	}
+	w.settle()
+	w.allOutcome(transfer, 1, atomix.Commit)
+	w.conserved()
+}

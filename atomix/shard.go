@@ -131,7 +131,7 @@ func NewShard(cfg Config) (*Shard, error) {
 			return nil, err
 		}
 		e.vote = &v
-		s.ready.Certify = append(s.ready.Certify, v)
+		s.askCertify(e)
 	}
 	return s, nil
 }
@@ -250,7 +250,7 @@ func (s *Shard) vote(ss Session) error {
 		return err
 	}
 	e.vote = &v
-	s.ready.Certify = append(s.ready.Certify, v)
+	s.askCertify(e)
 	return s.decide(e)
 }
 
@@ -554,6 +554,16 @@ func (s *Shard) transmit(e *session) {
 	e.retryAt = s.now + wait
 }
 
+// certifyWaitFactor is how many retransmission timeouts a shard waits for
+// its node to certify a vote before asking again.
+const certifyWaitFactor = 4
+
+// askCertify asks the node for a proof of the session's own vote.
+func (s *Shard) askCertify(e *session) {
+	s.ready.Certify = append(s.ready.Certify, *e.vote)
+	e.retryAt = s.now + certifyWaitFactor*s.cfg.RetryTicks
+}
+
 func (s *Shard) sortedRefs() []sessionRef {
 	refs := make([]sessionRef, 0, len(s.sessions))
 	for r := range s.sessions {
@@ -570,8 +580,13 @@ func (s *Shard) Tick() {
 	s.now++
 	for _, r := range s.sortedRefs() {
 		e := s.sessions[r]
-		if e.mine != nil && s.now >= e.retryAt {
+		switch {
+		case e.mine != nil && s.now >= e.retryAt:
 			s.transmit(e)
+		case e.mine == nil && e.vote != nil && s.now >= e.retryAt:
+			// The node has not certified the vote in a long while (its
+			// request was lost): ask again.
+			s.askCertify(e)
 		}
 	}
 }
@@ -588,7 +603,7 @@ func (s *Shard) SetEpoch(epoch uint64) {
 		e := s.sessions[r]
 		if e.mine != nil && e.mine.Epoch+s.cfg.Verifier.EpochLag < epoch {
 			e.mine = nil
-			s.ready.Certify = append(s.ready.Certify, *e.vote)
+			s.askCertify(e)
 		}
 	}
 }
