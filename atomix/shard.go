@@ -303,6 +303,11 @@ func (s *Shard) proofs(ss Session, m Message) error {
 		e = s.entry(ss)
 	}
 	wasDecided := e.outcome != 0
+	if wasDecided {
+		// Already applied: the sender only needs to hear it.
+		s.ack(m.From, ss)
+		return nil
+	}
 	var errs []error
 	for _, p := range m.Proofs {
 		if _, have := e.proofs[p.Vote.Shard]; have || p.Vote.Shard == s.cfg.ID {
@@ -328,13 +333,11 @@ func (s *Shard) proofs(ss Session, m Message) error {
 	}
 	if e.outcome != 0 {
 		s.ack(m.From, ss)
-		if !wasDecided {
-			// Decided just now: every input shard whose proof is here
-			// is waiting to hear it, not only the sender.
-			for _, sh := range ss.Tx.InputShards() {
-				if _, ok := e.proofs[sh]; ok && sh != m.From {
-					s.ack(sh, ss)
-				}
+		// Decided just now: every input shard whose proof is here is
+		// waiting to hear it, not only the sender.
+		for _, sh := range ss.Tx.InputShards() {
+			if _, ok := e.proofs[sh]; ok && sh != m.From {
+				s.ack(sh, ss)
 			}
 		}
 	}
