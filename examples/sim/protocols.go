@@ -8,6 +8,7 @@ import (
 	"github.com/iostkit/iostkit/examples/sim/engines"
 	"github.com/iostkit/iostkit/examples/sim/shardsim"
 	"github.com/iostkit/iostkit/pob"
+	"github.com/iostkit/iostkit/pob/rrbft"
 )
 
 // protocolFactory builds a consensus engine family for the simulator.
@@ -24,6 +25,11 @@ var protocols = map[string]protocolFactory{
 	// round-robin proposers fill blocks themselves.
 	"pob-1league": func() (shardsim.Protocol, error) {
 		return engines.New(engines.Options{Name: "pob-1league", New: newPoB})
+	},
+	// rrbft: the second engine — round-robin proposers filling blocks, the
+	// same Tendermint-style finality and certificates, no leagues.
+	"rrbft": func() (shardsim.Protocol, error) {
+		return engines.New(engines.Options{Name: "rrbft", New: rrbft.FromPoB})
 	},
 }
 
