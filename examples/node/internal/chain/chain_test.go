@@ -179,3 +179,25 @@ func FuzzDecodeCredit(f *testing.F) {
 		require.Equal(t, c, again)
 	})
 }
+
+func TestTxCacheAnswersLikeDecode(t *testing.T) {
+	c := chain.NewTxCache(2)
+	var txs []*txn.Tx
+	for i := 0; i < 3; i++ {
+		txs = append(txs, transfer(t, i, 0, common.Address{9}, 1))
+	}
+	for _, tx := range txs {
+		got, err := c.Decode(tx.Bytes())
+		require.NoError(t, err)
+		require.Equal(t, tx.From(), got.From())
+	}
+	again, err := c.Decode(txs[0].Bytes()) // evicted, decoded again
+	require.NoError(t, err)
+	require.Equal(t, txs[0].Hash(), again.Hash())
+	_, err = c.Decode([]byte{0xc0})
+	require.ErrorIs(t, err, txn.ErrMalformed)
+	var nilCache *chain.TxCache
+	got, err := nilCache.Decode(txs[1].Bytes())
+	require.NoError(t, err)
+	require.Equal(t, txs[1].From(), got.From())
+}

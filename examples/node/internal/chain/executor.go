@@ -32,6 +32,8 @@ type Executor struct {
 	ChainID uint64
 	Shard   uint32
 	Shards  uint32
+	// Cache, when set, saves repeated signature recoveries.
+	Cache *TxCache
 }
 
 // Check performs the stateless checks of t for this shard: chain id, shard
@@ -63,7 +65,7 @@ func (e Executor) Validate(tx []byte) error {
 		}
 		return nil
 	}
-	t, err := txn.Decode(tx)
+	t, err := e.Cache.Decode(tx)
 	if err != nil {
 		return err
 	}
@@ -165,7 +167,7 @@ func (e Executor) Execute(store token.Store, txs [][]byte, h uint64, check Credi
 			}
 		} else {
 			var t *txn.Tx
-			if t, err = txn.Decode(raw); err == nil {
+			if t, err = e.Cache.Decode(raw); err == nil {
 				r.Sender = t.From()
 				r.Export, err = e.ApplyTx(store, t, h)
 			}

@@ -124,6 +124,7 @@ func (s *Shard) Submit(t *txn.Tx) error {
 	if err := s.Exec.Check(t); err != nil {
 		return err
 	}
+	s.Exec.Cache.Add(t)
 	acct, err := s.Account(t.From())
 	if errors.Is(err, token.ErrUnknownAccount) {
 		return fmt.Errorf("%w: %s", ErrUnknownAccount, t.From())

@@ -187,7 +187,7 @@ func (n *Node) openShard(s uint32) (*chain.Shard, error) {
 			return nil, err
 		}
 	}
-	exec := chain.Executor{ChainID: n.cfg.ChainID, Shard: s, Shards: n.cfg.Shards}
+	exec := chain.Executor{ChainID: n.cfg.ChainID, Shard: s, Shards: n.cfg.Shards, Cache: chain.NewTxCache(100_000)}
 	return chain.NewShard(exec, backend, blocks, pool, n.genesis)
 }
 
