@@ -13,9 +13,12 @@ import (
 // Beacon is one round of the randomness beacon: drand's fields and
 // encodings. PreviousSignature is empty for unchained schemes.
 type Beacon struct {
-	Round             uint64
+	// Round is the round number (drand's rounds start at 1).
+	Round uint64
+	// PreviousSignature is the previous round's signature (chained only).
 	PreviousSignature []byte
-	Signature         []byte
+	// Signature is the group's BLS signature over the scheme's digest.
+	Signature []byte
 }
 
 // Randomness is SHA-256(Signature), drand's round randomness.
@@ -52,9 +55,12 @@ func UnmarshalBeacon(data []byte) (*Beacon, error) {
 // (and drand's) threshold-signature share: 2-byte big-endian index ‖
 // signature point.
 type Partial struct {
-	Round             uint64
+	// Round is the round signed.
+	Round uint64
+	// PreviousSignature is the previous round's signature (chained only).
 	PreviousSignature []byte
-	Share             []byte
+	// Share is the threshold-signature share, index ‖ point.
+	Share []byte
 }
 
 // Index returns the share index the partial claims.

@@ -17,7 +17,9 @@ import (
 // long-term public key in the scheme's KeyGroup (used to encrypt its deals
 // and to authenticate its messages).
 type Member struct {
-	Index  uint32
+	// Index is the member's share index, 0..n−1.
+	Index uint32
+	// Public is the member's long-term public key.
 	Public kyber.Point
 }
 
@@ -170,10 +172,15 @@ type Phase int
 
 // DKG phases.
 const (
+	// PhaseInit is before Start.
 	PhaseInit Phase = iota
+	// PhaseDeal collects the dealers' deals.
 	PhaseDeal
+	// PhaseResponse collects every member's verdict on the deals.
 	PhaseResponse
+	// PhaseJustification collects accused dealers' answers.
 	PhaseJustification
+	// PhaseDone is the end, with a key share or an error.
 	PhaseDone
 )
 

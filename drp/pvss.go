@@ -116,36 +116,49 @@ func NewPVSSKey(suite pvss.Suite, rand io.Reader) (kyber.Scalar, kyber.Point) {
 // each share encrypted to the member's key with a proof that it is
 // consistent with the public polynomial Commits (over the run's H).
 type PVSSDeal struct {
-	Dealer  uint32
+	// Dealer is the dealing member's index.
+	Dealer uint32
+	// Commits are the public polynomial's coefficients over H.
 	Commits []kyber.Point
-	Shares  []*pvss.PubVerShare
+	// Shares holds one encrypted, proven share per member, in member order.
+	Shares []*pvss.PubVerShare
 }
 
 // PVSSSelection fixes which deals count; the leader signs it before anyone
 // decrypts, so the leader cannot choose deals knowing their secrets.
 type PVSSSelection struct {
-	Leader  uint32
+	// Leader is the selecting member's index.
+	Leader uint32
+	// Dealers are the selected dealers, ascending.
 	Dealers []uint32
 	// Digest is SHA-256 over the selected deals (in Dealers order).
-	Digest    []byte
+	Digest []byte
+	// Signature is the leader's Schnorr signature over the selection.
 	Signature []byte
 }
 
 // PVSSReveal is a member's decryption of its shares of the selected deals,
 // each with a proof of correct decryption, signed over the selection.
 type PVSSReveal struct {
-	Member    uint32
-	Selection []byte // hash of the selection revealed for
-	Shares    []*pvss.PubVerShare
+	// Member is the revealing member's index.
+	Member uint32
+	// Selection is the hash of the selection revealed for.
+	Selection []byte
+	// Shares are the decrypted shares with proofs, in selection order.
+	Shares []*pvss.PubVerShare
+	// Signature is the member's Schnorr signature over the reveal.
 	Signature []byte
 }
 
 // PVSSTranscript is a whole run: anyone holding the PVSS parameters
 // verifies it and recomputes the randomness with PVSS.Verify.
 type PVSSTranscript struct {
-	Deals     []*PVSSDeal
+	// Deals are the selected deals, in selection order.
+	Deals []*PVSSDeal
+	// Selection is the leader's signed selection.
 	Selection *PVSSSelection
-	Reveals   []*PVSSReveal
+	// Reveals are at least Quorum valid reveals, by member index.
+	Reveals []*PVSSReveal
 }
 
 // g1Suite is BLS12-381 G1 with its hash, XOF and randomness as kyber's
