@@ -396,3 +396,49 @@ func TestPlanProperties(t *testing.T) {
 	}
 	require.Greater(t, runs, 50)
 }
+
+// TestMachineFollowsPlanProperty: without churn, a Machine executes its plan
+// batch for batch (same releases, same bootstraps, in plan order) and ends
+// on the plan's final committee, with the bound holding at every tick.
+func TestMachineFollowsPlanProperty(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, tc := range []struct{ n, s int }{{200, 4}, {1000, 8}, {3000, 16}, {10000, 64}} {
+		w := genWorld(r, tc.n, tc.s, 5, 5, 40, 4)
+		cfg := Config{Delta: 1 + uint64(r.IntN(3))}
+		p, err := NewPlan(w.old, w.new, []byte("follow"), cfg)
+		require.NoError(t, err)
+		for _, sp := range p.Shards {
+			m, err := NewMachine(sp, cfg)
+			require.NoError(t, err)
+			m.Ready()
+			var got []Batch
+			for tick := 0; !m.Done(); tick++ {
+				require.Less(t, tick, 10_000)
+				for _, id := range m.Status().Unsynced {
+					require.NoError(t, m.Step(Event{Kind: Synced, Epoch: sp.Epoch, Shard: sp.Shard, Validator: id}))
+				}
+				m.Tick()
+				rd := m.Ready()
+				if len(rd.Bootstrap)+len(rd.Released) > 0 {
+					b := Batch{}
+					for _, id := range rd.Released {
+						b.Leave = append(b.Leave, Member{ID: id})
+					}
+					for _, id := range rd.Bootstrap {
+						b.Join = append(b.Join, Member{ID: id})
+					}
+					got = append(got, b)
+				}
+				if wt := m.weight(); wt > 0 {
+					require.True(t, Safe(wt, m.UnsyncedWeight(), p.Faulty))
+				}
+			}
+			require.Len(t, got, len(sp.Batches), "shard %d", sp.Shard)
+			for i, b := range sp.Batches {
+				require.Equal(t, ids(b.Leave), ids(got[i].Leave))
+				require.Equal(t, ids(b.Join), ids(got[i].Join))
+			}
+			require.Equal(t, sp.Final, m.Committee().Members)
+		}
+	}
+}
