@@ -117,6 +117,7 @@ func experiments() []experiment {
 			return adversaryReport(e, doc), nil
 		}, adversaryReport},
 		{"eds-failure", "5: eds shard-failure table vs sampled eds.Assign", runEDSFailExperiment, nil},
+		{"epoch", "6: epoch change time: transepoch plans over eds assignments × pob's simulated block interval", runEpochExperiment, nil},
 	}
 }
 
