@@ -189,3 +189,65 @@ func TestDKGConfigValidate(t *testing.T) {
 	_, err := NewDKG(c)
 	require.ErrorIs(t, err, ErrBadConfig)
 }
+
+func TestDKGMemberCrashesAfterDealing(t *testing.T) {
+	// Member 3 deals, then goes silent: the others time out in the response
+	// phase, justify the shares meant for it, and finish without it.
+	s := MustScheme(SchemeUnchained)
+	n, thr := 5, 3
+	keys := testKeys(s, n, "crash")
+	nodes := newDKGNodes(t, s, keys, thr, "crash")
+	justifications := 0
+	tamper := func(from int, m DKGMessage) DKGMessage {
+		if from == 3 {
+			if _, ok := m.(*DealMessage); !ok {
+				return nil
+			}
+		}
+		if _, ok := m.(*JustificationMessage); ok {
+			justifications++
+		}
+		return m
+	}
+	net := &network{t: t, scheme: s, nodes: nodes, tamper: tamper}
+	// Node 3 is online for delivery but its later messages are dropped;
+	// treat it as offline for termination once it has dealt.
+	net.offline = map[int]bool{}
+	for i, d := range nodes {
+		out, err := d.Start()
+		require.NoError(t, err)
+		net.send(i, out)
+	}
+	net.offline[3] = true
+	for range 4 * DefaultPhaseTicks {
+		net.flush()
+		if net.allDone() {
+			break
+		}
+		for i, d := range nodes {
+			if net.offline[i] {
+				continue
+			}
+			out, err := d.Tick()
+			require.NoError(t, err)
+			net.send(i, out)
+		}
+	}
+	require.True(t, net.allDone())
+	require.Positive(t, justifications)
+	var key []byte
+	for i, d := range nodes {
+		if i == 3 {
+			continue
+		}
+		ks, err := d.Result()
+		require.NoError(t, err)
+		require.NotContains(t, d.Qualified(), uint32(3))
+		if key == nil {
+			key = ks.Group().PublicKeyBytes()
+		}
+		require.Equal(t, key, ks.Group().PublicKeyBytes())
+		require.Equal(t, PhaseDone, d.Phase())
+		require.Equal(t, "done", d.Phase().String())
+	}
+}

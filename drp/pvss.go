@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"reflect"
 	"sort"
 
 	"github.com/drand/kyber"
@@ -176,8 +175,6 @@ func (g1Suite) Write(io.Writer, ...interface{}) error {
 func (g1Suite) Read(io.Reader, ...interface{}) error {
 	return fmt.Errorf("%w: reflective encoding not supported", ErrDecode)
 }
-
-func (g1Suite) New(reflect.Type) interface{} { return nil }
 
 // DefaultPVSSSuite is the PVSS group used when PVSSConfig.Suite is nil:
 // BLS12-381 G1 (prime order, 48-byte points), so no second curve library
