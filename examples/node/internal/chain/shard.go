@@ -37,6 +37,9 @@ type Block struct {
 	Txs      [][]byte
 	Receipts []Receipt
 	Raw      []byte
+	// EndOfEpoch marks the last block of an epoch (not stored: the
+	// backend learns it at commit).
+	EndOfEpoch bool `rlp:"-"`
 }
 
 // meta keys live in the state itself, so the committed height moves
@@ -69,7 +72,7 @@ func NewShard(exec Executor, backend state.Backend, blocks dbm.DB, pool *mempool
 		if err := g.Apply(o, exec.Shard, exec.Shards); err != nil {
 			return nil, fmt.Errorf("shard %d genesis: %w", exec.Shard, err)
 		}
-		if _, err := backend.Commit(o.Writes()); err != nil {
+		if _, err := backend.Commit(state.Meta{}, o.Writes()); err != nil {
 			return nil, err
 		}
 	}
@@ -197,7 +200,7 @@ func (s *Shard) Commit(b Block, check CreditCheck) (*Block, error) {
 	if err := s.blocks.SetSync(blockKey(b.Height), enc); err != nil {
 		return nil, err
 	}
-	if _, err := s.state.Commit(o.Writes()); err != nil {
+	if _, err := s.state.Commit(state.Meta{Epoch: b.Epoch, EndOfEpoch: b.EndOfEpoch}, o.Writes()); err != nil {
 		return nil, fmt.Errorf("shard %d commit %d: %w", s.Exec.Shard, b.Height, err)
 	}
 	var senders []common.Address

@@ -282,6 +282,7 @@ func (r *runner) execute() error {
 		b, err := r.shard.Commit(chain.Block{
 			Height: c.Block.Height, Hash: c.Block.Hash(), Parent: c.Block.Parent, Epoch: c.Block.Domain.Epoch,
 			TimeMs: uint64(time.Now().UnixMilli()), Txs: c.Block.Txs(), Raw: encodeCommit(c),
+			EndOfEpoch: c.Block.Height == r.start+r.n.cfg.EpochBlocks-1,
 		}, r.n.checkCredit(r.s))
 		if errors.Is(err, chain.ErrWait) {
 			return nil

@@ -60,7 +60,7 @@ func (s *DB) Get(key []byte) ([]byte, error) {
 }
 
 // Commit implements Backend.
-func (s *DB) Commit(writes []Write) ([]byte, error) {
+func (s *DB) Commit(_ Meta, writes []Write) ([]byte, error) {
 	enc, err := rlp.EncodeToBytes(writes)
 	if err != nil {
 		return nil, err

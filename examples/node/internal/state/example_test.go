@@ -21,7 +21,7 @@ func Example() {
 	_ = ledger.Transfer(token.Transfer{From: alice, To: bob, Amount: token.IOST(5)}, 1)
 	fmt.Println(len(o.Writes()) > 0, backend.Version())
 
-	if _, err := backend.Commit(o.Writes()); err != nil {
+	if _, err := backend.Commit(state.Meta{}, o.Writes()); err != nil {
 		panic(err)
 	}
 	committed, _ := token.NewLedger(state.NewOverlay(backend), token.Config{})

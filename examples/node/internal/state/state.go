@@ -21,14 +21,22 @@ type Write struct {
 	Delete bool
 }
 
+// Meta describes the block a write set belongs to.
+type Meta struct {
+	Epoch uint64
+	// EndOfEpoch is set on an epoch's last block (microstate then builds
+	// a Micro State Block).
+	EndOfEpoch bool
+}
+
 // Backend is a shard's committed, versioned state. Reads see the last
 // commit and may run concurrently with Commit.
 type Backend interface {
 	// Get returns the committed value at key, or nil.
 	Get(key []byte) ([]byte, error)
 	// Commit applies one block's writes atomically as the next version and
-	// returns the new state root.
-	Commit(writes []Write) (root []byte, err error)
+	// returns the new state commitment.
+	Commit(meta Meta, writes []Write) (root []byte, err error)
 	// Root is the root of the last commit (nil before the first).
 	Root() []byte
 	// Version is the number of commits so far.
@@ -157,7 +165,7 @@ func (m *Mem) Get(key []byte) ([]byte, error) {
 }
 
 // Commit implements Backend.
-func (m *Mem) Commit(writes []Write) ([]byte, error) {
+func (m *Mem) Commit(_ Meta, writes []Write) ([]byte, error) {
 	enc, err := rlp.EncodeToBytes(writes)
 	if err != nil {
 		return nil, err

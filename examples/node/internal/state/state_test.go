@@ -41,7 +41,7 @@ func TestBackends(t *testing.T) {
 			v, _ = b.Get([]byte("a"))
 			require.Nil(t, v, "nothing reaches the backend before Commit")
 
-			root1, err := b.Commit(o.Writes())
+			root1, err := b.Commit(state.Meta{}, o.Writes())
 			require.NoError(t, err)
 			require.EqualValues(t, 1, b.Version())
 			require.Equal(t, root1, b.Root())
@@ -50,7 +50,7 @@ func TestBackends(t *testing.T) {
 
 			o = state.NewOverlay(b)
 			require.NoError(t, o.Delete([]byte("b")))
-			root2, err := b.Commit(o.Writes())
+			root2, err := b.Commit(state.Meta{}, o.Writes())
 			require.NoError(t, err)
 			require.NotEqual(t, root1, root2)
 			v, _ = b.Get([]byte("b"))
@@ -76,7 +76,7 @@ func TestDBReopens(t *testing.T) {
 	b := open()
 	o := state.NewOverlay(b)
 	require.NoError(t, o.Set([]byte("k"), []byte("v")))
-	root, err := b.Commit(o.Writes())
+	root, err := b.Commit(state.Meta{}, o.Writes())
 	require.NoError(t, err)
 	require.NoError(t, b.Close())
 
@@ -101,7 +101,7 @@ func TestSameWritesSameRoot(t *testing.T) {
 			_ = o.Set([]byte("y"), []byte("2"))
 			_ = o.Set([]byte("x"), []byte("1"))
 		}
-		_, err := s.Commit(o.Writes())
+		_, err := s.Commit(state.Meta{}, o.Writes())
 		require.NoError(t, err)
 	}
 	require.Equal(t, a.Root(), b.Root())
