@@ -35,11 +35,16 @@ type Costs struct {
 // Machine records the environment of a measurement, for the reader of a
 // result; the simulator does not use it.
 type Machine struct {
+	// GoVersion is the Go release that ran the measurement.
 	GoVersion string `json:"go"`
-	GOARCH    string `json:"goarch"`
-	CPUs      int    `json:"cpus"`
-	CGO       bool   `json:"cgo"`
-	Note      string `json:"note,omitempty"`
+	// GOARCH is the target architecture.
+	GOARCH string `json:"goarch"`
+	// CPUs is runtime.NumCPU at measurement time.
+	CPUs int `json:"cpus"`
+	// CGO tells whether go-ethereum's libsecp256k1 (cgo) was used.
+	CGO bool `json:"cgo"`
+	// Note says how the values were obtained.
+	Note string `json:"note,omitempty"`
 }
 
 // TxVerify is the CPU cost of admitting one signed transfer: hash it and

@@ -20,10 +20,14 @@ type Constant time.Duration
 // Sample returns the constant.
 func (c Constant) Sample(*rand.Rand) time.Duration { return time.Duration(c) }
 
+// String describes the distribution.
 func (c Constant) String() string { return fmt.Sprintf("const(%v)", time.Duration(c)) }
 
 // Uniform draws uniformly from [Min, Max].
-type Uniform struct{ Min, Max time.Duration }
+type Uniform struct {
+	// Min and Max bound the draws (inclusive).
+	Min, Max time.Duration
+}
 
 // Sample draws one value.
 func (u Uniform) Sample(r *rand.Rand) time.Duration {
@@ -33,14 +37,18 @@ func (u Uniform) Sample(r *rand.Rand) time.Duration {
 	return u.Min + time.Duration(r.Int64N(int64(u.Max-u.Min)+1))
 }
 
+// String describes the distribution.
 func (u Uniform) String() string { return fmt.Sprintf("uniform(%v,%v)", u.Min, u.Max) }
 
 // LogNormal is Min plus a log-normal variable with the given median and shape
 // Sigma: the usual model of wide-area latency, a floor set by distance and a
 // long tail from queueing. Sigma 0 is the constant Min+Median.
 type LogNormal struct {
+	// Min is the floor added to every draw; Median the log-normal part's
+	// median.
 	Min, Median time.Duration
-	Sigma       float64
+	// Sigma is the shape: the standard deviation of the underlying normal.
+	Sigma float64
 }
 
 // Sample draws one value.
@@ -49,6 +57,7 @@ func (l LogNormal) Sample(r *rand.Rand) time.Duration {
 	return l.Min + time.Duration(v)
 }
 
+// String describes the distribution.
 func (l LogNormal) String() string {
 	return fmt.Sprintf("lognormal(min=%v,median=%v,sigma=%g)", l.Min, l.Median, l.Sigma)
 }

@@ -31,8 +31,12 @@ func (c NetConfig) Validate() error {
 
 // NetStats counts what a Network carried.
 type NetStats struct {
+	// Sent counts Send calls; Delivered the messages that arrived; Lost
+	// those the loss draw dropped; Cut those a partition or a down node
+	// stopped.
 	Sent, Delivered, Lost, Cut uint64
-	Bytes                      uint64
+	// Bytes is the total size of the messages put on the wire.
+	Bytes uint64
 }
 
 // Network carries messages between nodes 0…n−1 of a Sim.

@@ -22,6 +22,7 @@ const (
 	Twins
 )
 
+// String names the behaviour.
 func (b Behaviour) String() string {
 	switch b {
 	case Crash:
@@ -75,8 +76,11 @@ type Config struct {
 
 // Progress is a snapshot of a running simulation.
 type Progress struct {
-	Now, End  time.Duration
-	Events    uint64
+	// Now is the virtual time reached; End where the run stops.
+	Now, End time.Duration
+	// Events is the number of events run so far.
+	Events uint64
+	// Committed is the number of transfers finalized so far.
 	Committed uint64
 }
 

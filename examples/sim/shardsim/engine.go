@@ -26,7 +26,8 @@ const Broadcast = -1
 // Outbound is a message an engine wants delivered.
 type Outbound struct {
 	// To is a committee member index, or Broadcast.
-	To  int
+	To int
+	// Msg is the engine's message, opaque to the simulator.
 	Msg any
 }
 
@@ -34,8 +35,12 @@ type Outbound struct {
 // those the simulator handed to Propose (in any engine-defined order, and
 // possibly several proposers' payloads in one block).
 type Block struct {
-	Height   uint64
-	ID       [32]byte
+	// Height is the block's height in its shard's chain.
+	Height uint64
+	// ID identifies the block (its hash); two honest members finalizing
+	// different IDs at one height is a safety violation.
+	ID [32]byte
+	// Payloads are the batch references the block carries.
 	Payloads [][]byte
 	// Aggregated is the number of signatures this validator aggregated to
 	// finalize the block (its own certificate), charged as CPU time.
@@ -44,6 +49,7 @@ type Block struct {
 
 // Ready is an engine's output.
 type Ready struct {
+	// Messages are to be delivered to other committee members.
 	Messages []Outbound
 	// Optimistic lists blocks confirmed on the fast path (PoB's believable
 	// league), before finality; engines without one leave it empty.

@@ -82,11 +82,16 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 
 // LatencyStats summarises a Histogram in milliseconds for output.
 type LatencyStats struct {
-	Count  uint64  `json:"count"`
+	// Count is the number of transfers measured.
+	Count uint64 `json:"count"`
+	// MeanMS is the mean latency.
 	MeanMS float64 `json:"mean_ms"`
-	P50MS  float64 `json:"p50_ms"`
-	P99MS  float64 `json:"p99_ms"`
-	MaxMS  float64 `json:"max_ms"`
+	// P50MS is the median (a bucket's upper bound; buckets are 2% wide).
+	P50MS float64 `json:"p50_ms"`
+	// P99MS is the 99th percentile, likewise.
+	P99MS float64 `json:"p99_ms"`
+	// MaxMS is the largest latency.
+	MaxMS float64 `json:"max_ms"`
 }
 
 // Stats returns the summary of h.

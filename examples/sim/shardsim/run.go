@@ -11,14 +11,19 @@ import (
 // Result is what one run measured. Latencies are from a transfer's arrival
 // in the mempool to the first honest validator's confirmation.
 type Result struct {
-	Protocol  string `json:"protocol"`
-	Shards    int    `json:"shards"`
-	Committee int    `json:"committee"`
-	Faulty    int    `json:"faulty_per_shard"`
+	// Protocol is the engine's name.
+	Protocol string `json:"protocol"`
+	// Shards and Committee are the run's shape.
+	Shards    int `json:"shards"`
+	Committee int `json:"committee"`
+	// Faulty is the number of faulty members per shard.
+	Faulty int `json:"faulty_per_shard"`
 	// Tolerated is the number of faulty members the protocol tolerates per
 	// shard: its FaultBounder, or ⌊(n−1)/3⌋.
-	Tolerated  int     `json:"tolerated_per_shard"`
-	Behaviour  string  `json:"behaviour"`
+	Tolerated int `json:"tolerated_per_shard"`
+	// Behaviour is what the faulty members did.
+	Behaviour string `json:"behaviour"`
+	// OfferedTPS is the offered load; CrossShare its cross-shard share.
 	OfferedTPS float64 `json:"offered_tps"`
 	CrossShare float64 `json:"cross_share"`
 	// Throughput is finalized transfers per second over all shards in the
@@ -26,10 +31,14 @@ type Result struct {
 	// finalizes the import).
 	Throughput float64 `json:"throughput_tps"`
 	// PerShard is Throughput / Shards.
-	PerShard   float64      `json:"per_shard_tps"`
+	PerShard float64 `json:"per_shard_tps"`
+	// Optimistic is arrival → optimistic confirmation (PoB's believable
+	// block; the final latency for engines without a fast path).
 	Optimistic LatencyStats `json:"optimistic_latency"`
-	Final      LatencyStats `json:"final_latency"`
-	Cross      LatencyStats `json:"cross_shard_latency"`
+	// Final is arrival → finalization, for intra-shard transfers.
+	Final LatencyStats `json:"final_latency"`
+	// Cross is arrival → the destination shard finalizes the import.
+	Cross LatencyStats `json:"cross_shard_latency"`
 	// Blocks is the number of finalized heights in the window, all shards.
 	Blocks uint64 `json:"final_blocks"`
 	// BlocksAfterHeal counts finalized heights after PartitionUntil (when a
@@ -45,9 +54,10 @@ type Result struct {
 	Backlog int `json:"backlog"`
 	// CPUUtil is the mean busy fraction of the honest validators' cores.
 	CPUUtil float64 `json:"cpu_utilisation"`
-	// Messages and Bytes count what the network carried.
+	// Messages is the number of messages the network delivered.
 	Messages uint64 `json:"messages"`
-	Bytes    uint64 `json:"bytes"`
+	// Bytes is the total size put on the wire.
+	Bytes uint64 `json:"bytes"`
 	// Events is the number of simulation events run.
 	Events uint64 `json:"events"`
 }
