@@ -13,8 +13,9 @@ import (
 type Result struct {
 	// Protocol is the engine's name.
 	Protocol string `json:"protocol"`
-	// Shards and Committee are the run's shape.
-	Shards    int `json:"shards"`
+	// Shards is the number of shards.
+	Shards int `json:"shards"`
+	// Committee is the number of validators per shard.
 	Committee int `json:"committee"`
 	// Faulty is the number of faulty members per shard.
 	Faulty int `json:"faulty_per_shard"`
@@ -23,8 +24,9 @@ type Result struct {
 	Tolerated int `json:"tolerated_per_shard"`
 	// Behaviour is what the faulty members did.
 	Behaviour string `json:"behaviour"`
-	// OfferedTPS is the offered load; CrossShare its cross-shard share.
+	// OfferedTPS is the offered load in transfers per second.
 	OfferedTPS float64 `json:"offered_tps"`
+	// CrossShare is the offered load's cross-shard share.
 	CrossShare float64 `json:"cross_share"`
 	// Throughput is finalized transfers per second over all shards in the
 	// measured window (a cross-shard transfer counts when its destination
