@@ -1,0 +1,131 @@
+package harness
+
+import (
+	"context"
+	"math/big"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/stretchr/testify/require"
+)
+
+func TestScheduleIsSeeded(t *testing.T) {
+	m := Manifest{Seed: 7, Perturbations: 40}.WithDefaults()
+	a, b := Schedule(m), Schedule(m)
+	require.Equal(t, a, b, "same seed, same schedule")
+	require.Len(t, a, 40)
+	m.Seed = 8
+	require.NotEqual(t, a, Schedule(m), "another seed, another schedule")
+	kinds := map[Kind]int{}
+	for _, p := range a {
+		kinds[p.Kind]++
+		require.GreaterOrEqual(t, p.Gap, time.Duration(m.GapMin))
+		require.Less(t, p.Gap, time.Duration(m.GapMax))
+		want := 1
+		if p.Kind == QuorumPause {
+			want = 2 // f+1 of 4
+		}
+		require.Len(t, p.Nodes, want)
+		for _, i := range p.Nodes {
+			require.True(t, i >= 0 && i < m.Validators)
+		}
+		if p.Kind == Skew {
+			require.Contains(t, []float64{0.5, 2}, p.TickFactor)
+		}
+	}
+	require.Len(t, kinds, len(AllKinds), "40 draws cover every kind")
+}
+
+func TestManifest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "net.toml")
+	require.NoError(t, os.WriteFile(path, []byte("validators = 7\nshards = 3\nseed = 42\nkinds = [\"kill\", \"pause\"]\ngap_min = \"1s\"\ngap_max = \"2s\"\n"), 0o644))
+	m, err := ReadManifest(path)
+	require.NoError(t, err)
+	require.Equal(t, 7, m.Validators)
+	require.Equal(t, []Kind{Kill, Pause}, m.Kinds)
+	require.Equal(t, Duration(time.Second), m.GapMin)
+
+	require.NoError(t, os.WriteFile(path, []byte("validatorz = 7\n"), 0o644))
+	_, err = ReadManifest(path)
+	require.Error(t, err, "unknown keys are refused")
+	require.NoError(t, os.WriteFile(path, []byte("kinds = [\"flood\"]\n"), 0o644))
+	_, err = ReadManifest(path)
+	require.ErrorContains(t, err, "unknown perturbation kind")
+	require.Error(t, Manifest{Validators: 3}.Validate(), "BFT needs 4")
+}
+
+func TestTransferSignature(t *testing.T) {
+	key := DemoKey(3)
+	u := Transfer{ChainID: 2026, Shard: 1, Nonce: 9, To: crypto.PubkeyToAddress(DemoKey(4).PublicKey), Amount: 5}
+	raw, h, err := u.Sign(key)
+	require.NoError(t, err)
+	require.Equal(t, crypto.Keccak256Hash(raw), h)
+	var w wireTx
+	require.NoError(t, rlp.DecodeBytes(raw, &w))
+	require.Len(t, w.Sig, 65)
+	payload, err := rlp.EncodeToBytes(u)
+	require.NoError(t, err)
+	pub, err := crypto.SigToPub(crypto.Keccak256([]byte(txDomain), payload), w.Sig)
+	require.NoError(t, err)
+	require.Equal(t, crypto.PubkeyToAddress(key.PublicKey), crypto.PubkeyToAddress(*pub))
+	// low S: s ≤ n/2, as the node requires
+	halfN := new(big.Int).Rsh(crypto.S256().Params().N, 1)
+	require.LessOrEqual(t, new(big.Int).SetBytes(w.Sig[32:64]).Cmp(halfN), 0)
+}
+
+func TestRSS(t *testing.T) {
+	r, err := RSS(os.Getpid())
+	require.NoError(t, err)
+	require.Greater(t, r, uint64(1<<20))
+	_, err = RSS(1 << 30)
+	require.Error(t, err)
+}
+
+// TestPerturbation is the CI-sized run: 4 node processes, 2 shards, 12
+// seeded perturbations of every kind under load, then the full audit.
+// IOSTKIT_NODE_BIN names a prebuilt node binary; otherwise it is built.
+func TestPerturbation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts four node processes for a few minutes")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	bin := os.Getenv("IOSTKIT_NODE_BIN")
+	if bin == "" {
+		var err error
+		bin, err = BuildNode(ctx, dir)
+		require.NoError(t, err)
+	}
+	m := Manifest{Seed: 1, Perturbations: 12}.WithDefaults()
+	n, err := Start(ctx, m, bin, dir, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		n.Close()
+		if t.Failed() {
+			for _, nd := range n.Nodes {
+				t.Logf("--- node %d log tail\n%s", nd.Index, nd.LogTail(3000))
+			}
+		}
+	})
+	rep, err := Run(ctx, n, Schedule(m), testLog{t})
+	require.NoError(t, err)
+	t.Log("\n" + rep.Summary())
+	require.Len(t, rep.Applied, 12)
+	require.Empty(t, rep.Violations)
+	require.Greater(t, rep.Audit.OK, 0, "transfers executed")
+	require.Greater(t, rep.Audit.Cross, 0, "cross-shard transfers executed")
+	require.Equal(t, rep.Audit.GenesisSupply, rep.Audit.Supply)
+	require.Less(t, rep.Liveness, time.Duration(m.LivenessBound))
+}
+
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(string(p[:len(p)-1]))
+	return len(p), nil
+}

@@ -1,0 +1,233 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// OverloadReport is the outcome of an overload run.
+type OverloadReport struct {
+	Manifest Manifest
+	// Steps are the ramp's offered rates and the finalized rates measured.
+	Steps []RateStep
+	// Sustainable is the finalized rate of the highest ramp step that
+	// finalized at least 90% of what it offered.
+	Sustainable float64
+	// Offered is the rate offered during the overload (10 × Sustainable).
+	Offered int
+	// For is how long the overload lasted.
+	For time.Duration
+	// Windows are the finalized rates of consecutive 10 s windows of the
+	// overload.
+	Windows []float64
+	// Final is the finalized rate over the whole overload.
+	Final float64
+	// RSSStart, RSSMax and RSSEnd are the largest node's resident memory
+	// before the overload, at its peak, and after it settled (bytes).
+	RSSStart, RSSMax, RSSEnd uint64
+	// PoolMax is the largest mempool size one shard of one node reported.
+	PoolMax int
+	// Load is what the load generator saw during the overload only.
+	Load LoadStats
+	// Settle is how long the network took to drain after the overload.
+	Settle time.Duration
+	Audit  Audit
+	// Violations lists every broken property; empty means pass.
+	Violations []string
+}
+
+// RateStep is one step of the ramp.
+type RateStep struct {
+	Offered   int
+	Finalized float64
+}
+
+// OK reports whether the run broke no property.
+func (r OverloadReport) OK() bool { return len(r.Violations) == 0 }
+
+// Summary formats the report as Markdown.
+func (r OverloadReport) Summary() string {
+	var b strings.Builder
+	m := r.Manifest
+	mib := func(x uint64) string { return fmt.Sprintf("%.0f MiB", float64(x)/(1<<20)) }
+	fmt.Fprintf(&b, "validators %d, shards %d, mempool capacity %d per shard (0: node default), %d accounts, window %d\n\n", m.Validators, m.Shards, m.MempoolCapacity, m.Accounts, m.Window)
+	fmt.Fprintf(&b, "| measure | value |\n| --- | --- |\n")
+	var steps []string
+	for _, s := range r.Steps {
+		steps = append(steps, fmt.Sprintf("%d→%.1f", s.Offered, s.Finalized))
+	}
+	fmt.Fprintf(&b, "| ramp, offered → finalized tx/s | %s |\n", strings.Join(steps, ", "))
+	fmt.Fprintf(&b, "| sustainable rate | %.1f tx/s |\n", r.Sustainable)
+	fmt.Fprintf(&b, "| overload offered | %d tx/s for %s |\n", r.Offered, r.For)
+	fmt.Fprintf(&b, "| actually offered / accepted (requests answered) | %d / %d |\n", r.Load.Offered, r.Load.Accepted)
+	var refused []string
+	for _, c := range r.Load.RefusalCodes() {
+		refused = append(refused, fmt.Sprintf("%s %d", c, r.Load.Refused[c]))
+	}
+	fmt.Fprintf(&b, "| refused, by reason | %s |\n", strings.Join(refused, ", "))
+	fmt.Fprintf(&b, "| not sent (submitters busy or sender windows full) / no answer | %d / %d |\n", r.Load.Dropped, r.Load.Transport)
+	var ws []string
+	for _, w := range r.Windows {
+		ws = append(ws, fmt.Sprintf("%.1f", w))
+	}
+	fmt.Fprintf(&b, "| finalized tx/s per 10 s window | %s |\n", strings.Join(ws, ", "))
+	fmt.Fprintf(&b, "| finalized tx/s over the overload | %.1f (%.0f%% of sustainable) |\n", r.Final, 100*r.Final/max(r.Sustainable, 1e-9))
+	fmt.Fprintf(&b, "| largest mempool (one shard, one node) | %d |\n", r.PoolMax)
+	fmt.Fprintf(&b, "| largest node RSS: before / peak / after settling | %s / %s / %s |\n", mib(r.RSSStart), mib(r.RSSMax), mib(r.RSSEnd))
+	fmt.Fprintf(&b, "| settle after the overload | %s |\n", r.Settle.Round(10*time.Millisecond))
+	fmt.Fprintf(&b, "| transfers in the chain: executed / failed | %d / %d |\n", r.Audit.OK, r.Audit.Failed)
+	fmt.Fprintf(&b, "| blocks compared across nodes | %d |\n", r.Audit.BlocksCompared)
+	fmt.Fprintf(&b, "| supply of the load's accounts, genesis → end | %d → %d |\n", r.Audit.GenesisSupply, r.Audit.Supply)
+	fmt.Fprintf(&b, "| violations | %d |\n", len(r.Violations))
+	for _, v := range r.Violations {
+		fmt.Fprintf(&b, "\n- %s", v)
+	}
+	return b.String()
+}
+
+// maxRSS is the largest resident set of the network's live processes.
+func maxRSS(n *Network) uint64 {
+	var out uint64
+	for _, nd := range n.Nodes {
+		if pid := nd.Pid(); pid != 0 {
+			if r, err := RSS(pid); err == nil {
+				out = max(out, r)
+			}
+		}
+	}
+	return out
+}
+
+func finalTxs(ctx context.Context, n *Network) (uint64, error) {
+	st, err := n.Nodes[0].API.Status(ctx)
+	return st.FinalTxs, err
+}
+
+// Overload measures the sustainable rate with a ramp (20 s steps from
+// m.Rate, doubling while at least 90% of the offered load finalizes), then
+// offers 10× that rate for d, sampling memory, mempools and the finalized
+// rate every second, then settles and audits the chain.
+func Overload(ctx context.Context, n *Network, d time.Duration, log io.Writer) (OverloadReport, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	m := n.M
+	rep := OverloadReport{Manifest: m, For: d}
+	start := time.Now()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(log, "%7.1fs "+format+"\n", append([]any{time.Since(start).Seconds()}, args...)...)
+	}
+	load, err := NewLoad(ctx, n)
+	if err != nil {
+		return rep, err
+	}
+	genesis, err := Genesis(ctx, n, load)
+	if err != nil {
+		return rep, err
+	}
+	lctx, stopLoad := context.WithCancel(ctx)
+	defer stopLoad()
+	load.SetRate(0)
+	loadDone := make(chan struct{})
+	go func() { defer close(loadDone); load.Run(lctx) }()
+
+	const step = 20 * time.Second
+	for rate := m.Rate; ; rate *= 2 {
+		load.SetRate(rate)
+		f0, err := finalTxs(ctx, n)
+		if err != nil {
+			return rep, err
+		}
+		t0 := time.Now()
+		if err := sleep(ctx, step); err != nil {
+			return rep, err
+		}
+		f1, err := finalTxs(ctx, n)
+		if err != nil {
+			return rep, err
+		}
+		got := float64(f1-f0) / time.Since(t0).Seconds()
+		rep.Steps = append(rep.Steps, RateStep{Offered: rate, Finalized: got})
+		logf("ramp: offered %d tx/s, finalized %.1f tx/s", rate, got)
+		if got < 0.9*float64(rate) || rate >= 1<<14 {
+			if rep.Sustainable == 0 {
+				rep.Sustainable = got
+			}
+			break
+		}
+		rep.Sustainable = got
+	}
+	rep.Offered = int(10*rep.Sustainable + 0.5)
+	rep.RSSStart = maxRSS(n)
+	before := load.Stats()
+	load.SetRate(rep.Offered)
+	logf("overload: offering %d tx/s for %s", rep.Offered, d)
+	f0, err := finalTxs(ctx, n)
+	if err != nil {
+		return rep, err
+	}
+	t0 := time.Now()
+	wStart, wF := t0, f0
+	tick := time.NewTicker(time.Second)
+	for time.Since(t0) < d {
+		select {
+		case <-ctx.Done():
+			tick.Stop()
+			return rep, ctx.Err()
+		case <-tick.C:
+		}
+		rep.RSSMax = max(rep.RSSMax, maxRSS(n))
+		for _, nd := range n.Nodes {
+			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			st, err := nd.API.Status(cctx)
+			cancel()
+			if err != nil {
+				continue
+			}
+			for _, s := range st.Shards {
+				rep.PoolMax = max(rep.PoolMax, s.Mempool)
+			}
+			if nd.Index == 0 && time.Since(wStart) >= 10*time.Second {
+				rep.Windows = append(rep.Windows, float64(st.FinalTxs-wF)/time.Since(wStart).Seconds())
+				logf("overload: %.1f tx/s finalized over the last %s, largest RSS %.0f MiB, largest pool %d",
+					rep.Windows[len(rep.Windows)-1], time.Since(wStart).Round(time.Second), float64(rep.RSSMax)/(1<<20), rep.PoolMax)
+				wStart, wF = time.Now(), st.FinalTxs
+			}
+		}
+	}
+	tick.Stop()
+	f1, err := finalTxs(ctx, n)
+	if err != nil {
+		return rep, err
+	}
+	rep.Final = float64(f1-f0) / time.Since(t0).Seconds()
+	after := load.Stats()
+	rep.Load = LoadStats{Signed: after.Signed - before.Signed, Offered: after.Offered - before.Offered, Accepted: after.Accepted - before.Accepted,
+		Dropped: after.Dropped - before.Dropped, Transport: after.Transport - before.Transport, Refused: map[string]int{}}
+	for k, v := range after.Refused {
+		if v > before.Refused[k] {
+			rep.Load.Refused[k] = v - before.Refused[k]
+		}
+	}
+	stopLoad()
+	<-loadDone
+	rep.Settle, err = Settle(ctx, n, load, 5*time.Minute)
+	if err != nil {
+		rep.Violations = append(rep.Violations, err.Error())
+	}
+	rep.RSSEnd = maxRSS(n)
+	logf("settled in %s; auditing", rep.Settle.Round(10*time.Millisecond))
+	rep.Audit = AuditChain(ctx, n, load, genesis)
+	rep.Violations = append(rep.Violations, rep.Audit.Violations...)
+	rep.Violations = append(rep.Violations, n.Unexpected()...)
+	if rep.Final < 0.5*rep.Sustainable {
+		rep.Violations = append(rep.Violations, fmt.Sprintf("finalized throughput collapsed under overload: %.1f tx/s, sustainable %.1f", rep.Final, rep.Sustainable))
+	}
+	if len(rep.Load.Refused) == 0 {
+		rep.Violations = append(rep.Violations, "the overload was never refused: the mempool did not push back")
+	}
+	return rep, nil
+}

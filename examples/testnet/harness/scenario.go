@@ -1,0 +1,299 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Applied is a perturbation as it was carried out.
+type Applied struct {
+	Perturbation
+	// At is when it started, from the start of the run.
+	At time.Duration
+	// Rejoin is how long the perturbed nodes took, once healed, to reach
+	// the height the others had at that moment.
+	Rejoin time.Duration
+	// Err is what went wrong applying or healing it, if anything.
+	Err string
+}
+
+// Report is the outcome of a perturbation run.
+type Report struct {
+	Manifest Manifest
+	Applied  []Applied
+	// Elapsed is the whole run, from the first transfer to the audit.
+	Elapsed time.Duration
+	// Liveness is how long, after the last perturbation was healed, every
+	// node took to finalize two heights beyond the highest one any node had.
+	Liveness time.Duration
+	// Settle is how long the network took to empty its mempools and
+	// deliver every cross-shard credit after the load stopped.
+	Settle time.Duration
+	Load   LoadStats
+	Audit  Audit
+	// RootsCompared counts status observations whose state root matched
+	// another node's at the same shard and height.
+	RootsCompared int
+	// Convictions counts "validator convicted" lines in the node logs
+	// (equivocation or fraud evidence) and Panics lines with "panic:".
+	Convictions, Panics int
+	// Violations lists every broken property of the run; empty means pass.
+	Violations []string
+}
+
+// OK reports whether the run broke no property.
+func (r Report) OK() bool { return len(r.Violations) == 0 }
+
+// RejoinStats returns the median and maximum rejoin time of perturbations
+// of the kinds given (all kinds when none).
+func (r Report) RejoinStats(kinds ...Kind) (n int, median, worst time.Duration) {
+	var ds []time.Duration
+	for _, a := range r.Applied {
+		if a.Err == "" && (len(kinds) == 0 || slices.Contains(kinds, a.Kind)) {
+			ds = append(ds, a.Rejoin)
+		}
+	}
+	if len(ds) == 0 {
+		return 0, 0, 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return len(ds), ds[len(ds)/2], ds[len(ds)-1]
+}
+
+// Summary formats the report as Markdown.
+func (r Report) Summary() string {
+	var b strings.Builder
+	m := r.Manifest
+	fmt.Fprintf(&b, "validators %d, shards %d, seed %d, engine %s, tick %s, load %d tx/s (%d%% cross-shard) over %d accounts\n\n",
+		m.Validators, m.Shards, m.Seed, m.Engine, time.Duration(m.Tick), m.Rate, m.CrossShardPercent, m.Accounts)
+	kinds := map[Kind]int{}
+	for _, a := range r.Applied {
+		kinds[a.Kind]++
+	}
+	var ks []string
+	for _, k := range AllKinds {
+		if kinds[k] > 0 {
+			ks = append(ks, fmt.Sprintf("%s ×%d", k, kinds[k]))
+		}
+	}
+	fmt.Fprintf(&b, "| measure | value |\n| --- | --- |\n")
+	fmt.Fprintf(&b, "| perturbations applied | %d (%s) |\n", len(r.Applied), strings.Join(ks, ", "))
+	for _, k := range AllKinds {
+		if n, med, worst := r.RejoinStats(k); n > 0 {
+			fmt.Fprintf(&b, "| rejoin after %s (median / max) | %s / %s |\n", k, med.Round(10*time.Millisecond), worst.Round(10*time.Millisecond))
+		}
+	}
+	fmt.Fprintf(&b, "| run time | %s |\n", r.Elapsed.Round(time.Second))
+	fmt.Fprintf(&b, "| liveness after the last perturbation | %s (bound %s) |\n", r.Liveness.Round(10*time.Millisecond), time.Duration(m.LivenessBound))
+	fmt.Fprintf(&b, "| settle after the load | %s |\n", r.Settle.Round(10*time.Millisecond))
+	fmt.Fprintf(&b, "| transfers signed / offered / accepted | %d / %d / %d |\n", r.Load.Signed, r.Load.Offered, r.Load.Accepted)
+	var refused []string
+	for _, c := range r.Load.RefusalCodes() {
+		refused = append(refused, fmt.Sprintf("%s %d", c, r.Load.Refused[c]))
+	}
+	fmt.Fprintf(&b, "| refused (by reason) / no answer | %s / %d |\n", strings.Join(refused, ", "), r.Load.Transport)
+	fmt.Fprintf(&b, "| transfers re-offered while settling (stuck in a pool) | %d |\n", r.Load.Reoffered)
+	fmt.Fprintf(&b, "| finalized heights checked per shard | %v |\n", r.Audit.Heights)
+	fmt.Fprintf(&b, "| blocks compared across nodes | %d |\n", r.Audit.BlocksCompared)
+	fmt.Fprintf(&b, "| state-root observations matched | %d |\n", r.RootsCompared)
+	fmt.Fprintf(&b, "| transfers in the chain: executed / failed | %d / %d |\n", r.Audit.OK, r.Audit.Failed)
+	fmt.Fprintf(&b, "| cross-shard exports / credits | %d / %d |\n", r.Audit.Cross, r.Audit.Credits)
+	fmt.Fprintf(&b, "| supply of the load's accounts, genesis → end | %d → %d |\n", r.Audit.GenesisSupply, r.Audit.Supply)
+	fmt.Fprintf(&b, "| convictions / panics in logs | %d / %d |\n", r.Convictions, r.Panics)
+	fmt.Fprintf(&b, "| violations | %d |\n", len(r.Violations))
+	for _, v := range r.Violations {
+		fmt.Fprintf(&b, "\n- %s", v)
+	}
+	return b.String()
+}
+
+// Run offers the manifest's load to n, applies the schedule, heals, waits
+// for liveness, settles and audits. Progress lines go to log.
+func Run(ctx context.Context, n *Network, schedule []Perturbation, log io.Writer) (Report, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	m := n.M
+	rep := Report{Manifest: m}
+	start := time.Now()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(log, "%7.1fs "+format+"\n", append([]any{time.Since(start).Seconds()}, args...)...)
+	}
+	load, err := NewLoad(ctx, n)
+	if err != nil {
+		return rep, err
+	}
+	genesis, err := Genesis(ctx, n, load)
+	if err != nil {
+		return rep, err
+	}
+	mon := NewMonitor(n)
+	mctx, stopMon := context.WithCancel(ctx)
+	defer stopMon()
+	go mon.Run(mctx, 500*time.Millisecond)
+	lctx, stopLoad := context.WithCancel(ctx)
+	loadDone := make(chan struct{})
+	go func() { defer close(loadDone); load.Run(lctx) }()
+	logf("load %d tx/s started; warm-up %s", m.Rate, time.Duration(m.Warmup))
+	if err := sleep(ctx, time.Duration(m.Warmup)); err != nil {
+		stopLoad()
+		return rep, err
+	}
+	for i, p := range schedule {
+		if m.Budget > 0 && time.Since(start) > time.Duration(m.Budget) {
+			logf("budget %s spent: %d of %d perturbations applied", time.Duration(m.Budget), i, len(schedule))
+			break
+		}
+		if err := sleep(ctx, p.Gap); err != nil {
+			stopLoad()
+			return rep, err
+		}
+		a := Applied{Perturbation: p, At: time.Since(start)}
+		rejoin, err := apply(ctx, n, mon, p)
+		a.Rejoin = rejoin
+		if err != nil {
+			a.Err = err.Error()
+			rep.Violations = append(rep.Violations, fmt.Sprintf("perturbation %d (%s): %v", i, p, err))
+		}
+		rep.Applied = append(rep.Applied, a)
+		logf("%2d/%d %s: rejoined in %s %s", i+1, len(schedule), p, rejoin.Round(10*time.Millisecond), a.Err)
+	}
+	// Liveness after the last perturbation: every node finalizes two
+	// heights beyond the highest any node had once all are healed.
+	mon.Poll(ctx)
+	target := mon.maxHeights(n.Nodes)
+	for s := range target {
+		target[s] += 2
+	}
+	rep.Liveness, err = mon.WaitCaughtUp(ctx, n.Nodes, target, time.Duration(m.LivenessBound))
+	if err != nil {
+		rep.Violations = append(rep.Violations, fmt.Sprintf("liveness after the last perturbation: %v", err))
+	}
+	logf("liveness: every node at %v in %s", target, rep.Liveness.Round(10*time.Millisecond))
+	stopLoad()
+	<-loadDone
+	rep.Settle, err = Settle(ctx, n, load, 3*time.Minute)
+	if err != nil {
+		rep.Violations = append(rep.Violations, err.Error())
+	}
+	logf("settled in %s; auditing", rep.Settle.Round(10*time.Millisecond))
+	stopMon()
+	rep.Audit = AuditChain(ctx, n, load, genesis)
+	rep.Violations = append(rep.Violations, rep.Audit.Violations...)
+	rep.Violations = append(rep.Violations, mon.Violations()...)
+	rep.RootsCompared = mon.RootsCompared()
+	if rep.RootsCompared == 0 {
+		rep.Violations = append(rep.Violations, "no two nodes ever reported a state root at the same height")
+	}
+	for _, nd := range n.Nodes {
+		rep.Convictions += nd.LogCount("validator convicted")
+		rep.Panics += nd.LogCount("panic:")
+	}
+	if rep.Convictions > 0 {
+		rep.Violations = append(rep.Violations, fmt.Sprintf("%d conviction(s) in the node logs: a validator equivocated (double vote) or sent a fraudulent block", rep.Convictions))
+	}
+	if rep.Panics > 0 {
+		rep.Violations = append(rep.Violations, fmt.Sprintf("%d panic(s) in the node logs", rep.Panics))
+	}
+	rep.Violations = append(rep.Violations, n.Unexpected()...)
+	rep.Load = load.Stats()
+	rep.Elapsed = time.Since(start)
+	logf("audit: %d violation(s)", len(rep.Violations))
+	return rep, nil
+}
+
+// apply carries out p and heals it, then waits for the perturbed nodes to
+// catch up with the others.
+func apply(ctx context.Context, n *Network, mon *Monitor, p Perturbation) (time.Duration, error) {
+	tick := time.Duration(n.M.Tick)
+	var nodes []*Node
+	for _, i := range p.Nodes {
+		nodes = append(nodes, n.Nodes[i])
+	}
+	mon.Poll(ctx)
+	switch p.Kind {
+	case Kill:
+		nodes[0].Kill()
+		if err := sleep(ctx, p.Down); err != nil {
+			return 0, err
+		}
+		if err := nodes[0].Restart(tick); err != nil {
+			return 0, err
+		}
+	case Restart:
+		nodes[0].Terminate()
+		if err := nodes[0].Restart(tick); err != nil {
+			return 0, err
+		}
+	case Pause, QuorumPause:
+		for _, nd := range nodes {
+			if err := nd.Pause(); err != nil {
+				return 0, err
+			}
+		}
+		if err := sleep(ctx, p.Down); err != nil {
+			return 0, err
+		}
+		for _, nd := range nodes {
+			if err := nd.Resume(); err != nil {
+				return 0, err
+			}
+		}
+	case Skew:
+		skewed := time.Duration(float64(tick) * p.TickFactor)
+		nodes[0].Terminate()
+		if err := nodes[0].Restart(skewed); err != nil {
+			return 0, err
+		}
+		if err := nodes[0].WaitAPI(ctx, time.Minute); err != nil {
+			return 0, err
+		}
+		if err := sleep(ctx, p.Down); err != nil {
+			return 0, err
+		}
+		nodes[0].Terminate()
+		if err := nodes[0].Restart(tick); err != nil {
+			return 0, err
+		}
+	default:
+		return 0, fmt.Errorf("unknown kind %q", p.Kind)
+	}
+	healed := time.Now()
+	for _, nd := range nodes {
+		if err := nd.WaitAPI(ctx, time.Minute); err != nil {
+			return time.Since(healed), err
+		}
+	}
+	var others []*Node
+	for _, nd := range n.Nodes {
+		if !slices.Contains(p.Nodes, nd.Index) {
+			others = append(others, nd)
+		}
+	}
+	mon.Poll(ctx)
+	target := mon.maxHeights(others)
+	if p.Kind == QuorumPause {
+		// The others could not finalize without the paused ones: wait for
+		// finality to resume on every node.
+		target, nodes = mon.maxHeights(n.Nodes), n.Nodes
+		for s := range target {
+			target[s]++
+		}
+	}
+	_, err := mon.WaitCaughtUp(ctx, nodes, target, time.Duration(n.M.RejoinBound))
+	return time.Since(healed), err
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
