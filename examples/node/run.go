@@ -41,7 +41,7 @@ func runCmd(args []string) error {
 	fs.IntVar(&c.Load.Rate, "load", 0, "built-in load in transfers/s (default 50; -1 disables)")
 	fs.IntVar(&c.Load.CrossShardPercent, "cross-shard", 0, "cross-shard share of the built-in load, percent (default 10)")
 	fs.StringVar(&c.LogLevel, "log-level", "", "debug, info, warn or error")
-	fs.Uint64Var(&c.EpochBlocks, "epoch-blocks", 0, "heights per epoch (default 300)")
+	fs.Uint64Var(&c.EpochBlocks, "epoch-blocks", 0, "heights per epoch (default 1000)")
 	fs.IntVar(&c.Believable, "believable", 0, "believable league size per shard (default 1; -1: one league)")
 	quiet := fs.Bool("quiet", false, "no live summary on stdout")
 	if err := fs.Parse(args); err != nil {

@@ -57,8 +57,8 @@ type Config struct {
 	// Tick is the consensus clock period. Default 50ms.
 	Tick Duration `toml:"tick" comment:"consensus tick period (default 50ms)"`
 	// EpochBlocks is the number of heights of an epoch on each shard.
-	// Default 300 (a few minutes at the default tick).
-	EpochBlocks uint64 `toml:"epoch_blocks" comment:"heights per epoch on each shard (default 300)"`
+	// Default 1000 (a few minutes at the default tick).
+	EpochBlocks uint64 `toml:"epoch_blocks" comment:"heights per epoch on each shard (default 1000)"`
 	// ProduceEvery is the ticks between two optimistic blocks of a
 	// believable producer. Default 2.
 	ProduceEvery int `toml:"produce_every" comment:"ticks between two optimistic blocks of a producer (default 2)"`
