@@ -120,7 +120,7 @@ const (
 	DefaultBackend           = "pebble"
 	DefaultEngine            = "pob"
 	DefaultTick              = Duration(50 * time.Millisecond)
-	DefaultEpochBlocks       = 300
+	DefaultEpochBlocks       = 1000
 	DefaultProduceEvery      = 2
 	DefaultAPIListen         = "127.0.0.1:8645"
 	DefaultLoadRate          = 50
