@@ -128,7 +128,16 @@ func enginesReport(e *env, doc runDoc) report {
 		parts = append(parts, fmt.Sprintf("%s finalizes at most %.0f tx/s here (%.0f per shard); at %.0f tx/s offered its optimistic p50 is %.0f ms, final p50 %.0f ms, cross-shard p50 %.0f ms",
 			name, best.Throughput, best.PerShard, light.OfferedTPS, light.Optimistic.P50MS, light.Final.P50MS, light.Cross.P50MS))
 	}
-	notes := "Finding: " + strings.Join(parts, "; ") + ". With 256 transfers per block (pob's default MaxTxs), a one-league engine finalizes one batch per height, while PoB's believable producers each keep up to MaxPending optimistic blocks in flight and the normal league re-verifies only a sample."
+	notes := "Finding: " + strings.Join(parts, "; ") + "."
+	names := distinctEngines(doc)
+	for i, a := range names {
+		for _, b := range names[i+1:] {
+			if sameRuns(doc, a, b) {
+				notes += fmt.Sprintf(" %s and %s gave identical results at every load (same messages, bytes and events): %s is the same state machine (`rrbft.FromPoB` builds `pob.New` with no believable league).", a, b, b)
+			}
+		}
+	}
+	notes += " With 256 transfers per block (pob's default MaxTxs), a one-league engine finalizes one batch per height, while PoB's believable producers each keep up to MaxPending optimistic blocks in flight and the normal league re-verifies only a sample."
 	return report{notes: notes, name: "engines", title: "Experiment 3 — PoB vs the second engine at equal setup", command: commandLine(e.o, "engines"), intro: realIntro(doc),
 		table: t, data: doc, charts: map[string]chart{
 			"engines-latency.svg":    {title: "Experiment 3 — finality latency vs offered load", xlabel: "offered transfers/s", ylabel: "final p50 (ms)", logX: true, series: lat},
@@ -238,4 +247,29 @@ func adversaryReport(e *env, doc runDoc) report {
 			"adversary.svg": {title: fmt.Sprintf("Experiment 4 — safety and liveness (%s, %d validators, tolerated %d)", doc.Runs[0].Engine, doc.Runs[0].Result.Committee, doc.Runs[0].Result.Tolerated),
 				xlabel: "faulty fraction of the committee", ylabel: "count in the measured window", legendRight: true, xticks: live.xs, series: []series{live, heal, viol}},
 		}}
+}
+
+// sameRuns reports whether engines a and b measured exactly the same at
+// every load (apart from their names).
+func sameRuns(doc runDoc, a, b string) bool {
+	var ra, rb []shardsim.Result
+	for _, run := range doc.Runs {
+		r := run.Result
+		r.Protocol = ""
+		switch run.Engine {
+		case a:
+			ra = append(ra, r)
+		case b:
+			rb = append(rb, r)
+		}
+	}
+	if len(ra) != len(rb) || len(ra) == 0 {
+		return false
+	}
+	for i := range ra {
+		if ra[i] != rb[i] {
+			return false
+		}
+	}
+	return true
 }
