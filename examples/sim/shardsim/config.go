@@ -44,7 +44,11 @@ type Config struct {
 	Cores int
 	// HostCores, when positive, puts every validator in one process on one
 	// machine with that many cores (as the example node's local mode does):
-	// they share a single CPU instead of having Cores each.
+	// they share a single CPU instead of having Cores each, and, like the
+	// node's shared verification cache, a message's BLS signatures and
+	// certificate are charged once per process rather than once per
+	// receiving validator. Transfers are still checked and executed per
+	// validator.
 	HostCores int
 	// Warmup is simulated before measuring; Duration is the measured window.
 	Warmup, Duration time.Duration

@@ -250,6 +250,7 @@ func (r *runner) send(from *instance, out Outbound) {
 	size := meta.Size + r.payloadTxs(meta.Payloads)*r.cfg.TxSize
 	c := r.cfg.Costs
 	cost := time.Duration(meta.Signs)*c.BLSSign + c.CertAggregate(meta.Aggregated)
+	checked := new(bool) // one process: signatures checked once (see Config.HostCores)
 	from.cpu.Run(cost, func() {
 		st := r.shards[from.shard]
 		for m, insts := range st.members {
@@ -257,20 +258,24 @@ func (r *runner) send(from *instance, out Outbound) {
 				continue
 			}
 			for _, to := range insts {
-				r.net.Send(from.net, to.net, size, func() { r.receive(to, from.member, out.Msg, meta) })
+				r.net.Send(from.net, to.net, size, func() { r.receive(to, from.member, out.Msg, meta, checked) })
 			}
 		}
 	})
 }
 
-func (r *runner) receive(in *instance, from int, msg any, meta MsgMeta) {
+func (r *runner) receive(in *instance, from int, msg any, meta MsgMeta, checked *bool) {
 	if in.down {
 		return
 	}
 	c := r.cfg.Costs
-	cost := time.Duration(meta.Sigs) * c.BLSVerify
-	if meta.CertSigners > 0 {
-		cost += c.CertVerify(meta.CertSigners)
+	var cost time.Duration
+	if r.cfg.HostCores == 0 || !*checked {
+		*checked = true
+		cost = time.Duration(meta.Sigs) * c.BLSVerify
+		if meta.CertSigners > 0 {
+			cost += c.CertVerify(meta.CertSigners)
+		}
 	}
 	step := func() {
 		in.eng.Step(from, msg)
@@ -470,12 +475,18 @@ func (r *runner) sendProof(from *instance, b *batch, dest uint32) {
 	signers := r.cfg.Committee - (r.cfg.Committee-1)/3
 	cost := c.CertVerify(signers) + time.Duration(n*depth)*c.Keccak
 	key := [2]uint64{b.id, uint64(dest)}
+	checked := false
 	for _, insts := range r.shards[dest].members {
 		for _, to := range insts {
 			r.net.Send(from.net, to.net, size, func() {
 				if to.down {
 					return
 				}
+				cost := cost
+				if r.cfg.HostCores > 0 && checked {
+					cost = 0
+				}
+				checked = true
 				to.cpu.Run(cost, func() {
 					if !to.honest || r.imports[key] {
 						return
