@@ -148,7 +148,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		offered  atomic.Int64
 		accepted atomic.Int64
 	)
-	jobs := make(chan struct{}, o.Rate)
+	jobs := make(chan struct{}, o.Workers)
 	lctx, cancel := context.WithTimeout(ctx, o.Duration)
 	defer cancel()
 	start := time.Now()
@@ -179,6 +179,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	for w := 0; w < o.Workers; w++ {
 		wg.Go(func() error {
 			for range jobs {
+				if lctx.Err() != nil {
+					return nil // time is up: no new submissions
+				}
 				t, err := gen.Next(1 + uint64(offered.Add(1))%1000)
 				if err != nil {
 					return err

@@ -25,6 +25,7 @@ func newCachedVerifier() *cachedVerifier {
 	return &cachedVerifier{v: pob.BLSVerifier{}, seen: map[[32]byte]bool{}}
 }
 
+// Verify implements pob.Verifier.
 func (c *cachedVerifier) Verify(pub kyber.Point, msg, sig []byte) error {
 	pb, err := pub.MarshalBinary()
 	if err != nil {
