@@ -166,3 +166,57 @@ func FuzzUnmarshalPVSSTranscript(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDKGSignedGarbage plays a malicious member: whatever the decoded
+// message says, it carries the right session and a valid signature of its
+// claimed author, so it reaches kyber's generator. No input may panic.
+// Each execution runs a DKG node, so minimizing a new input is slow; use
+// -fuzzminimizetime=5s.
+func FuzzDKGSignedGarbage(f *testing.F) {
+	s := MustScheme(SchemeUnchained)
+	keys := testKeys(s, 3, "fuzzsigned")
+	nodes := newDKGNodes(f, s, keys, 2, "fuzzsigned")
+	net := &network{t: f, scheme: s, nodes: nodes}
+	net.tamper = func(_ int, m DKGMessage) DKGMessage {
+		b, err := m.MarshalBinary()
+		require.NoError(f, err)
+		f.Add(b, uint8(0))
+		f.Add(b, uint8(1))
+		return m
+	}
+	net.run()
+	f.Fuzz(func(t *testing.T, data []byte, phase uint8) {
+		m, err := UnmarshalDKGMessage(s, data)
+		if err != nil {
+			return
+		}
+		author := int(m.Sender())
+		if author >= len(keys) {
+			return
+		}
+		switch x := m.(type) {
+		case *DealMessage:
+			x.Bundle.SessionID = testNonce("fuzzsigned")
+			x.Bundle.Signature = resign(t, s, keys[author], x.Bundle)
+		case *ResponseMessage:
+			x.Bundle.SessionID = testNonce("fuzzsigned")
+			x.Bundle.Signature = resign(t, s, keys[author], x.Bundle)
+		case *JustificationMessage:
+			x.Bundle.SessionID = testNonce("fuzzsigned")
+			x.Bundle.Signature = resign(t, s, keys[author], x.Bundle)
+		}
+		victim := (author + 1) % len(keys)
+		d, err := NewDKG(DKGConfig{Scheme: s, Longterm: keys[victim].sk, Members: membersOf(keys), Threshold: 2,
+			Nonce: testNonce("fuzzsigned"), PhaseTicks: 1})
+		require.NoError(t, err)
+		_, err = d.Start()
+		require.NoError(t, err)
+		for range phase % 3 {
+			_, _ = d.Tick()
+		}
+		_, _ = d.Step(m)
+		for range 3 {
+			_, _ = d.Tick()
+		}
+	})
+}
