@@ -52,7 +52,8 @@ type Config struct {
 	DataDir string `toml:"data_dir" comment:"state and block stores (default: a fresh directory under the system temp dir)"`
 	// Backend is the state store: pebble, goleveldb or memdb. Default pebble.
 	Backend string `toml:"backend" comment:"state store backend: pebble, goleveldb or memdb (default pebble)"`
-	// Engine is the consensus engine: pob or roundrobin. Default pob.
+	// Engine is the consensus engine: pob, or roundrobin (pob/rrbft).
+	// Default pob.
 	Engine string `toml:"engine" comment:"consensus engine: pob or roundrobin (default pob)"`
 	// Tick is the consensus clock period. Default 50ms.
 	Tick Duration `toml:"tick" comment:"consensus tick period (default 50ms)"`

@@ -21,6 +21,7 @@ import (
 	"github.com/iostkit/iostkit/examples/node/internal/state"
 	"github.com/iostkit/iostkit/examples/node/internal/txn"
 	"github.com/iostkit/iostkit/pob"
+	"github.com/iostkit/iostkit/pob/rrbft"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -198,10 +199,10 @@ func (n *Node) newEngine(cfg pob.Config) (pob.Engine, error) {
 	case "pob":
 		return pob.New(cfg)
 	case "roundrobin":
-		// Round-robin proposers over the same BFT finality and
-		// certificates, no believable league: pob's one-league mode.
+		// rrbft: round-robin proposers over the same BFT finality and
+		// certificates, no leagues, no optimistic blocks.
 		cfg.Believable = nil
-		return pob.New(cfg)
+		return rrbft.FromPoB(cfg)
 	default:
 		return nil, fmt.Errorf("node: engine %q is not available in this build", n.cfg.Engine)
 	}
