@@ -22,6 +22,7 @@ import (
 	"github.com/iostkit/iostkit/examples/sim/calib"
 	"github.com/iostkit/iostkit/examples/sim/des"
 	"github.com/iostkit/iostkit/examples/sim/shardsim"
+	"github.com/iostkit/iostkit/pob"
 )
 
 // options are the command-line flags.
@@ -54,6 +55,7 @@ type singleRun struct {
 	loss             float64
 	cores, blockTxs  int
 	hostCores        int
+	produceEvery     int
 }
 
 // experiment is one standard experiment.
@@ -149,6 +151,7 @@ func main() {
 	flag.Float64Var(&o.single.loss, "loss", 0, "message loss probability")
 	flag.IntVar(&o.single.cores, "cores", 2, "cores per validator")
 	flag.IntVar(&o.single.blockTxs, "block-txs", 256, "maximum transfers per proposal (pob's MaxTxs per optimistic block)")
+	flag.IntVar(&o.single.produceEvery, "produce-every", 0, "ticks between two optimistic blocks of a producer (0: the engine's default; the node uses 2)")
 	flag.IntVar(&o.single.hostCores, "host-cores", 0, "run every validator in one process sharing this many cores (the node's local mode); 0: cores per validator")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the simulator itself to this file")
 	flag.Parse()
@@ -271,7 +274,11 @@ func runSingle(e *env) error {
 	if err != nil {
 		return err
 	}
-	proto, err := newProtocol(sr.engine)
+	var tune func(*pob.Config)
+	if sr.produceEvery > 0 {
+		tune = func(c *pob.Config) { c.ProduceEvery = uint64(sr.produceEvery) }
+	}
+	proto, err := newTunedProtocol(sr.engine, tune)
 	if err != nil {
 		return err
 	}
