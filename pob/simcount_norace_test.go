@@ -4,6 +4,6 @@ package pob_test
 
 // Seeded adversarial simulations in a normal test run.
 const (
-	lightRuns = 1600
-	heavyRuns = 400
+	lightRuns = 1750
+	heavyRuns = 250
 )

@@ -27,6 +27,7 @@ func Scenario(seed uint64, light bool) Options {
 	o.Partition = rng.IntN(2) == 0
 	o.ChaosTicks = 30 + rng.Uint64N(20)
 	if !light {
+		o.ChaosTicks = 25 + rng.Uint64N(15)
 		o.TxsPer = 1 + rng.IntN(2)
 		o.SamplePPM = []uint32{300_000, 1_000_000}[rng.IntN(2)]
 	}

@@ -27,7 +27,7 @@ func TestSuiteCatchesAmnesia(t *testing.T) {
 			restart = p
 		}
 	}
-	err := restart.Check(amnesiac, pobtest.Options{Runs: 4 * runs})
+	err := restart.Check(amnesiac, pobtest.Options{Runs: 2 * runs})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "signed two")
 }
