@@ -73,7 +73,7 @@ func experiments() []experiment {
 		{"shards", "1: throughput vs shard count at 0% and 10% cross-shard (-engine, default pob)", func(e *env) (report, error) {
 			shards, committee, warm, dur := []int{1, 2, 4, 8, 16, 32, 64}, 8, time.Second, 3*time.Second
 			if e.o.quick {
-				shards, committee, warm, dur = []int{1, 2, 4}, 4, 500*time.Millisecond, time.Second
+				shards, committee, warm, dur = []int{1, 2, 4}, 4, 300*time.Millisecond, 700*time.Millisecond
 			}
 			doc, err := shardsExperiment(e, e.o.single.engine, shards, committee, 12_500, warm, dur)
 			if err != nil {
