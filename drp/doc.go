@@ -32,8 +32,8 @@
 //     rounds and, for chained schemes, broken links.
 //
 // Scheme ids and encodings are drand's, so drand's verifier accepts our
-// beacons and ours accepts drand's (the tests verify public League of
-// Entropy beacons):
+// beacons and ours accepts drand's (the tests verify public drand beacons
+// of every scheme):
 //
 //   - "pedersen-bls-chained" (SchemeChained): group key on G1 (48 bytes),
 //     signatures on G2 (96 bytes), hash-to-curve DST
