@@ -11,13 +11,15 @@
 //     partitions);
 //   - CPU: each validator has Cores cores and every operation costs what
 //     package calib measured on this machine — a BLS signature per signed
-//     message, a verification per received signature or certificate, and for
-//     a block, a signature recovery per transfer it re-verifies (all of them
-//     for the proposer, the Protocol's SampleRate for the others) plus the
-//     execution of each transfer;
+//     message, a verification per received signature or certificate, an
+//     aggregation per certificate it builds, and for transfers a signature
+//     recovery per transfer it checks (all of them for the proposer, the
+//     message's Verify share — or the engine's Sampler — for the others) plus
+//     one execution per finalized transfer at every member;
 //   - the transfers themselves: a block's payload is a 16-byte reference to a
-//     batch the simulator holds, so engines agree on real bytes while the
-//     simulator accounts the batch's size on the wire and its cost;
+//     batch the simulator holds (cut from the shard's mempool when the engine
+//     asks, see Puller), so engines agree on real bytes while the simulator
+//     accounts the batch's size on the wire and its cost;
 //   - cross-shard transfers as Atomix prescribes: the source shard's
 //     finalized block is the lock; its proof of acceptance (certificate plus
 //     a Merkle path per transfer) is sent to the destination shard, whose
