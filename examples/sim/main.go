@@ -1,12 +1,3 @@
-// Command sim is iostkit's deterministic discrete-event simulator and the
-// runner of the standard experiments whose results live in docs/results.
-//
-//	go run ./examples/sim -experiment eds-failure      # one experiment → docs/results
-//	go run ./examples/sim -experiment all
-//	go run ./examples/sim -calibrate -o calibration.json
-//
-// See docs/simulator.md for the model, what runs real code and what is
-// modelled, and every flag.
 package main
 
 import (
