@@ -355,12 +355,14 @@ func (l *Load) FillGaps(ctx context.Context, stall time.Duration) int {
 	sent := 0
 	for _, s := range l.senders {
 		s.mu.Lock()
-		need := s.next > s.ledger && time.Since(s.moved) > stall
+		stalled := time.Since(s.moved) > stall
 		ledger := s.ledger
 		s.mu.Unlock()
-		if !need {
+		if !stalled {
 			continue
 		}
+		// Any transfer signed at or above the ledger nonce may wait in
+		// some pool behind a gap.
 		var again []TxRecord
 		hasLedger := false
 		for _, r := range bySender[s.addr] {
@@ -368,6 +370,9 @@ func (l *Load) FillGaps(ctx context.Context, stall time.Duration) int {
 				again = append(again, r)
 				hasLedger = hasLedger || r.Nonce == ledger
 			}
+		}
+		if len(again) == 0 {
+			continue
 		}
 		if !hasLedger {
 			var to *sender

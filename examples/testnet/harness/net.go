@@ -327,6 +327,26 @@ func (nd *Node) LogCount(s string) int {
 	return bytes.Count(b, []byte(s))
 }
 
+// Convictions returns the convictions the node logged, each as
+// "shard S height H validator V reason R".
+func (nd *Node) Convictions() []string {
+	b, _ := os.ReadFile(nd.logPath)
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.Contains(line, `msg="validator convicted"`) {
+			continue
+		}
+		f := map[string]string{}
+		for _, kv := range strings.Fields(line) {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				f[k] = v
+			}
+		}
+		out = append(out, fmt.Sprintf("shard %s height %s validator %s reason %s", f["shard"], f["height"], f["validator"], f["reason"]))
+	}
+	return out
+}
+
 // Unexpected lists the nodes that exited without the harness stopping them.
 func (n *Network) Unexpected() []string {
 	n.mu.Lock()

@@ -39,8 +39,9 @@ type Report struct {
 	// RootsCompared counts status observations whose state root matched
 	// another node's at the same shard and height.
 	RootsCompared int
-	// Convictions counts "validator convicted" lines in the node logs
-	// (equivocation or fraud evidence) and Panics lines with "panic:".
+	// Convictions counts distinct convictions (shard, height, validator,
+	// reason) the node logs report — equivocation (a double vote) or
+	// fraud evidence — and Panics lines with "panic:".
 	Convictions, Panics int
 	// Violations lists every broken property of the run; empty means pass.
 	Violations []string
@@ -190,12 +191,16 @@ func Run(ctx context.Context, n *Network, schedule []Perturbation, log io.Writer
 	if rep.RootsCompared == 0 {
 		rep.Violations = append(rep.Violations, "no two nodes ever reported a state root at the same height")
 	}
+	convicted := map[string]bool{}
 	for _, nd := range n.Nodes {
-		rep.Convictions += nd.LogCount("validator convicted")
+		for _, c := range nd.Convictions() {
+			convicted[c] = true
+		}
 		rep.Panics += nd.LogCount("panic:")
 	}
-	if rep.Convictions > 0 {
-		rep.Violations = append(rep.Violations, fmt.Sprintf("%d conviction(s) in the node logs: a validator equivocated (double vote) or sent a fraudulent block", rep.Convictions))
+	rep.Convictions = len(convicted)
+	for c := range convicted {
+		rep.Violations = append(rep.Violations, "conviction (a double vote or a fraudulent block): "+c)
 	}
 	if rep.Panics > 0 {
 		rep.Violations = append(rep.Violations, fmt.Sprintf("%d panic(s) in the node logs", rep.Panics))
