@@ -533,7 +533,11 @@ func (n *Node) publishPartials(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		n.contribute(n.maxEpoch() + 1)
+		// The next round, and the last two for peers that restarted and
+		// lost what they had recovered.
+		for e := max(n.maxEpoch(), 2) - 1; e <= n.maxEpoch()+1; e++ {
+			n.contribute(e)
+		}
 	}
 }
 
@@ -619,7 +623,7 @@ type Fetcher interface {
 // last RecheckWindow commits) may not reach back far enough.
 func (n *Node) catchUp(ctx context.Context, r *runner) {
 	f, ok := n.transport.(Fetcher)
-	if !ok || r.lastHint <= r.shard.Height()+4 {
+	if !ok || r.waitEpoch || r.lastHint <= r.shard.Height()+4 {
 		return
 	}
 	raws, err := f.Fetch(ctx, r.s, r.shard.Height()+1, 128)

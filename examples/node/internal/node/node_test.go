@@ -53,11 +53,11 @@ func TestEngines(t *testing.T) {
 			require.Eventually(t, func() bool {
 				st, err := n.Tx(tx.Hash())
 				return err == nil && st.Status == "credited"
-			}, 60*time.Second, 10*time.Millisecond)
+			}, 90*time.Second, 10*time.Millisecond)
 			acct, err := n.Shards()[eds.ShardOf(to, shards)].Account(to)
 			require.NoError(t, err)
 			require.Equal(t, chain.DemoBalance+77, acct.Balance)
-			require.Eventually(t, func() bool { return n.Epoch() >= 1 }, 60*time.Second, 10*time.Millisecond, "epoch changes")
+			require.Eventually(t, func() bool { return n.Epoch() >= 1 }, 90*time.Second, 10*time.Millisecond, "epoch changes")
 
 			st := n.Status()
 			for _, s := range st.Shards {
@@ -88,7 +88,7 @@ func TestRestartResumes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
-	require.Eventually(t, func() bool { return n.Shards()[0].Height() >= 5 }, 60*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return n.Shards()[0].Height() >= 5 }, 90*time.Second, 10*time.Millisecond)
 	cancel()
 	require.NoError(t, <-done)
 	h := n.Shards()[0].Height()
@@ -98,5 +98,5 @@ func TestRestartResumes(t *testing.T) {
 	again := startNode(t, cfg)
 	require.Equal(t, h, again.Shards()[0].Height(), "the committed height survives a restart")
 	require.Equal(t, head, again.Shards()[0].Head())
-	require.Eventually(t, func() bool { return again.Shards()[0].Height() > h }, 60*time.Second, 10*time.Millisecond, "and the chain goes on")
+	require.Eventually(t, func() bool { return again.Shards()[0].Height() > h }, 90*time.Second, 10*time.Millisecond, "and the chain goes on")
 }

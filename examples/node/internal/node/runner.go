@@ -36,7 +36,11 @@ type runner struct {
 	netIn []pob.Message
 
 	epoch    uint64
-	start    uint64 // first height of the epoch
+	segs     []segment // the epoch's committees
+	seg      int       // the running one
+	domain   uint64    // pob's domain epoch of the running committee
+	start    uint64    // first height of the running committee
+	end      uint64    // last height of the running committee
 	leagues  pob.Leagues
 	replicas []*replica
 	byAddr   map[common.Address]*replica
@@ -44,7 +48,8 @@ type runner struct {
 	waiting  []pob.Commit
 	seenOpt  map[common.Hash]bool
 	lastHint uint64 // highest height a peer claimed
-	boundary bool   // the epoch's last block is committed: switch when possible
+	boundary  bool // the committee's last block is committed: switch when possible
+	waitEpoch bool // no engines yet: the epoch's randomness is not known
 }
 
 // epochOf is the epoch of height h (h ≥ 1): epoch e covers heights
@@ -53,17 +58,11 @@ func (n *Node) epochOf(h uint64) uint64 { return (h - 1) / n.cfg.EpochBlocks }
 
 func newRunner(n *Node, sh *chain.Shard) (*runner, error) {
 	r := &runner{n: n, shard: sh, s: sh.Exec.Shard, seenOpt: map[common.Hash]bool{}}
-	h := sh.Height()
-	e := n.epochOf(h + 1)
-	err := r.enterEpoch(e)
-	for errors.Is(err, errNoRandomness) && e > 0 {
-		// Restarted at the first height of an epoch whose beacon round has
-		// not been recovered here: run the previous epoch's engines (they
-		// help peers and observe) until it is.
-		e--
-		if err = r.enterEpoch(e); err == nil {
-			r.boundary = true
-		}
+	err := r.enterEpoch(n.epochOf(sh.Height() + 1))
+	if errors.Is(err, errNoRandomness) {
+		// Restarted in an epoch whose beacon round this process has not
+		// recovered yet: wait for peers' partials (tick retries).
+		r.waitEpoch, err = true, nil
 	}
 	if err != nil {
 		return nil, err
@@ -71,22 +70,39 @@ func newRunner(n *Node, sh *chain.Shard) (*runner, error) {
 	return r, nil
 }
 
-// enterEpoch builds the engines of epoch e, resuming from what the node has
-// stored: the epoch's committed blocks (History) and, in network mode, the
-// engine's persisted HardState (Restore).
+// enterEpoch computes epoch e's committee schedule (transepoch's batches)
+// and enters the segment holding the next height.
 func (r *runner) enterEpoch(e uint64) error {
+	segs, err := r.n.segments(e, r.s)
+	if err != nil {
+		return err
+	}
+	next := r.shard.Height() + 1
+	for i, sg := range segs {
+		if next >= sg.start && next <= sg.end {
+			r.epoch, r.segs = e, segs
+			return r.enterSegment(i)
+		}
+	}
+	return fmt.Errorf("shard %d: height %d outside epoch %d", r.s, next, e)
+}
+
+// enterSegment builds the engines of one committee of the epoch, resuming
+// from what the node has stored: the segment's committed blocks (History)
+// and, in network mode, the engine's persisted HardState (Restore).
+func (r *runner) enterSegment(i int) error {
 	n := r.n
-	start := e*n.cfg.EpochBlocks + 1
+	sg := r.segs[i]
 	var parent common.Hash
-	if start > 1 {
-		b, ok := r.shard.Block(start - 1)
+	if sg.start > 1 {
+		b, ok := r.shard.Block(sg.start - 1)
 		if !ok {
-			return fmt.Errorf("shard %d: block %d missing for epoch %d", r.s, start-1, e)
+			return fmt.Errorf("shard %d: block %d missing", r.s, sg.start-1)
 		}
 		parent = b.Hash
 	}
 	var history []pob.Commit
-	for h := start; h <= r.shard.Height(); h++ {
+	for h := sg.start; h <= r.shard.Height(); h++ {
 		b, ok := r.shard.Block(h)
 		if !ok {
 			return fmt.Errorf("shard %d: block %d missing", r.s, h)
@@ -97,23 +113,16 @@ func (r *runner) enterEpoch(e uint64) error {
 		}
 		history = append(history, c)
 	}
-	rnd, err := n.randomness(e)
+	lg, err := leagues(sg.members, n.believable())
 	if err != nil {
 		return err
 	}
-	members, err := shardMembers(n.validators, rnd, e, n.cfg.Shards, r.s)
-	if err != nil {
-		return err
-	}
-	lg, err := leagues(members, n.believable())
-	if err != nil {
-		return err
-	}
-	r.epoch, r.start, r.leagues = e, start, lg
+	r.seg, r.start, r.end, r.leagues = i, sg.start, sg.end, lg
+	r.domain = domainEpoch(r.epoch, sg.version)
 	r.queued = r.shard.Height()
 	r.waiting = nil
 	r.replicas, r.byAddr = nil, map[common.Address]*replica{}
-	hosted := n.hosted(members)
+	hosted := n.hosted(sg.members)
 	if len(hosted) == 0 { // network mode, not a member: follow as an observer
 		hosted = []*Validator{nil}
 	}
@@ -122,8 +131,9 @@ func (r *runner) enterEpoch(e uint64) error {
 			return err
 		}
 	}
-	n.setEpoch(r.s, e, lg)
-	n.log.Info("epoch", "shard", r.s, "epoch", e, "start", start, "believable", len(lg.Believable), "normal", len(lg.Normal), "fallback", lg.Fallback, "replicas", len(r.replicas))
+	n.setEpoch(r.s, r.epoch, lg)
+	n.log.Info("committee", "shard", r.s, "epoch", r.epoch, "version", sg.version, "start", sg.start, "end", sg.end,
+		"believable", len(lg.Believable), "normal", len(lg.Normal), "one_league", lg.Fallback, "replicas", len(r.replicas))
 	return nil
 }
 
@@ -132,7 +142,7 @@ func (r *runner) addReplica(v *Validator, parent common.Hash, history []pob.Comm
 	producer := -1
 	self := n.observerAddress()
 	cfg := pob.Config{
-		Domain:      pob.Domain{ChainID: n.cfg.ChainID, Shard: r.s, Epoch: r.epoch},
+		Domain:      pob.Domain{ChainID: n.cfg.ChainID, Shard: r.s, Epoch: r.domain},
 		Committee:   r.leagues.Normal,
 		Believable:  r.leagues.Believable,
 		Verifier:    n.verifier,
@@ -149,7 +159,7 @@ func (r *runner) addReplica(v *Validator, parent common.Hash, history []pob.Comm
 				producer = i
 			}
 		}
-		if hs, err := n.loadHardState(r.s, r.epoch, v.Index); err != nil {
+		if hs, err := n.loadHardState(r.s, r.domain, v.Index); err != nil {
 			return err
 		} else if hs != nil {
 			cfg.Restore = hs
@@ -179,6 +189,16 @@ func (r *runner) enqueue(m pob.Message) {
 // tick advances every engine by one tick and processes everything that
 // follows from it.
 func (r *runner) tick() error {
+	if r.waitEpoch {
+		err := r.enterEpoch(r.n.epochOf(r.shard.Height() + 1))
+		if errors.Is(err, errNoRandomness) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		r.waitEpoch = false
+	}
 	for _, rep := range r.replicas {
 		rep.eng.Tick()
 	}
@@ -228,7 +248,7 @@ func (r *runner) pump() error {
 func (r *runner) handle(rep *replica, rd pob.Ready) error {
 	n := r.n
 	if rd.HardState != nil {
-		if err := n.saveHardState(r.s, r.epoch, rep.self, *rd.HardState); err != nil {
+		if err := n.saveHardState(r.s, r.domain, rep.self, *rd.HardState); err != nil {
 			return err
 		}
 	}
@@ -245,7 +265,7 @@ func (r *runner) handle(rep *replica, rd pob.Ready) error {
 		r.seenOpt = map[common.Hash]bool{}
 	}
 	for _, c := range rd.Committed {
-		if c.Block.Height == r.queued+1 && c.Block.Domain.Epoch == r.epoch && c.Block.Height < r.start+r.n.cfg.EpochBlocks {
+		if c.Block.Height == r.queued+1 && c.Block.Domain.Epoch == r.domain && c.Block.Height <= r.end {
 			r.waiting = append(r.waiting, c)
 			r.queued++
 		}
@@ -280,9 +300,9 @@ func (r *runner) execute() error {
 	for len(r.waiting) > 0 && !r.boundary {
 		c := r.waiting[0]
 		b, err := r.shard.Commit(chain.Block{
-			Height: c.Block.Height, Hash: c.Block.Hash(), Parent: c.Block.Parent, Epoch: c.Block.Domain.Epoch,
+			Height: c.Block.Height, Hash: c.Block.Hash(), Parent: c.Block.Parent, Epoch: r.epoch,
 			TimeMs: uint64(time.Now().UnixMilli()), Txs: c.Block.Txs(), Raw: encodeCommit(c),
-			EndOfEpoch: c.Block.Height == r.start+r.n.cfg.EpochBlocks-1,
+			EndOfEpoch: c.Block.Height == (r.epoch+1)*r.n.cfg.EpochBlocks,
 		}, r.n.checkCredit(r.s))
 		if errors.Is(err, chain.ErrWait) {
 			return nil
@@ -292,7 +312,7 @@ func (r *runner) execute() error {
 		}
 		r.waiting = r.waiting[1:]
 		r.n.committed(r.s, b, c)
-		if b.Height == r.start+r.n.cfg.EpochBlocks-1 {
+		if b.Height == r.end {
 			r.boundary = true
 		}
 	}
@@ -306,6 +326,10 @@ func (r *runner) execute() error {
 func (r *runner) nextEpoch() error {
 	if !r.boundary {
 		return nil
+	}
+	if r.seg+1 < len(r.segs) { // the next committee of this epoch's transition
+		r.boundary = false
+		return r.enterSegment(r.seg + 1)
 	}
 	err := r.enterEpoch(r.epoch + 1)
 	if errors.Is(err, errNoRandomness) {
@@ -330,7 +354,7 @@ func (r *runner) syncFrom(raws [][]byte) (int, error) {
 		if c.Block.Height != h+1 {
 			continue
 		}
-		if c.Block.Domain.Epoch != r.epoch || c.Block.Parent != r.shard.Head() {
+		if c.Block.Domain.Epoch != r.domain || c.Block.Parent != r.shard.Head() {
 			return done, fmt.Errorf("%w: shard %d block %d does not extend the chain", errBadSync, r.s, c.Block.Height)
 		}
 		if err := r.verify(c); err != nil {
@@ -350,7 +374,7 @@ func (r *runner) syncFrom(raws [][]byte) (int, error) {
 	}
 	if done > 0 && !r.boundary {
 		// Rebuild the engines so they resume after the synced blocks.
-		return done, r.enterEpoch(r.epoch)
+		return done, r.enterSegment(r.seg)
 	}
 	return done, nil
 }
