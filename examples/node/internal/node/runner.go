@@ -35,21 +35,21 @@ type runner struct {
 	mu    sync.Mutex
 	netIn []pob.Message
 
-	epoch    uint64
-	segs     []segment // the epoch's committees
-	seg      int       // the running one
-	domain   uint64    // pob's domain epoch of the running committee
-	start    uint64    // first height of the running committee
-	end      uint64    // last height of the running committee
-	leagues  pob.Leagues
-	replicas []*replica
-	byAddr   map[common.Address]*replica
-	queued   uint64 // highest height handed to execution
-	waiting  []pob.Commit
-	seenOpt  map[common.Hash]bool
-	lastHint uint64 // highest height a peer claimed
-	boundary  bool // the committee's last block is committed: switch when possible
-	waitEpoch bool // no engines yet: the epoch's randomness is not known
+	epoch     uint64
+	segs      []segment // the epoch's committees
+	seg       int       // the running one
+	domain    uint64    // pob's domain epoch of the running committee
+	start     uint64    // first height of the running committee
+	end       uint64    // last height of the running committee
+	leagues   pob.Leagues
+	replicas  []*replica
+	byAddr    map[common.Address]*replica
+	queued    uint64 // highest height handed to execution
+	waiting   []pob.Commit
+	seenOpt   map[common.Hash]bool
+	lastHint  uint64 // highest height a peer claimed
+	boundary  bool   // the committee's last block is committed: switch when possible
+	waitEpoch bool   // no engines yet: the epoch's randomness is not known
 }
 
 // epochOf is the epoch of height h (h ≥ 1): epoch e covers heights
