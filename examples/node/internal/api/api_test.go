@@ -23,7 +23,10 @@ import (
 	"github.com/iostkit/iostkit/examples/node/internal/config"
 	"github.com/iostkit/iostkit/examples/node/internal/node"
 	"github.com/iostkit/iostkit/examples/node/internal/txn"
+	"github.com/iostkit/iostkit/token"
 	"github.com/stretchr/testify/require"
+
+	ics23 "github.com/cosmos/ics23/go"
 )
 
 const shards = 2
@@ -34,7 +37,7 @@ func testNode(t *testing.T) (*node.Node, *httptest.Server) {
 	t.Helper()
 	cfg := config.Config{
 		Shards: shards, Validators: 4, Backend: "memdb", DataDir: t.TempDir(), DemoAccounts: 8,
-		Tick: config.Duration(10 * time.Millisecond), Load: config.Load{Rate: -1},
+		Tick: config.Duration(10 * time.Millisecond), Load: config.Load{Rate: -1}, EpochBlocks: 20,
 	}
 	n, err := node.New(cfg, nil, nil)
 	require.NoError(t, err)
@@ -284,6 +287,29 @@ func TestQueries(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
 	require.Contains(t, string(page), "<title>iostkit node</title>")
+}
+
+// TestAccountProof checks the balance proof against the latest Micro State
+// Block with the stock ICS-23 verifier.
+func TestAccountProof(t *testing.T) {
+	_, srv := testNode(t)
+	c := client.New(srv.URL)
+	addr := chain.DemoAddress(0)
+	var acct api.AccountResponse
+	require.Eventually(t, func() bool {
+		var err error
+		acct, err = c.Account(context.Background(), addr)
+		return err == nil && acct.Proof != nil
+	}, 90*time.Second, 50*time.Millisecond, "a Micro State Block is built at the first epoch's end")
+	p := acct.Proof
+	require.Equal(t, token.AccountKey(addr), p.Key)
+	var proof ics23.CommitmentProof
+	require.NoError(t, proof.Unmarshal(p.Encoded))
+	require.True(t, ics23.VerifyMembership(ics23.IavlSpec, p.Root, &proof, p.Key, p.Value), "the stock ICS-23 verifier accepts the proof")
+	rec, err := token.DecodeAccount(p.Value)
+	require.NoError(t, err)
+	require.Equal(t, chain.DemoBalance, rec.Balance)
+	require.False(t, ics23.VerifyMembership(ics23.IavlSpec, p.Root, &proof, p.Key, append([]byte{1}, p.Value...)), "and refuses another value")
 }
 
 func TestQueryRejections(t *testing.T) {

@@ -18,7 +18,6 @@ import (
 	"github.com/iostkit/iostkit/examples/node/internal/chain"
 	"github.com/iostkit/iostkit/examples/node/internal/config"
 	"github.com/iostkit/iostkit/examples/node/internal/mempool"
-	"github.com/iostkit/iostkit/examples/node/internal/state"
 	"github.com/iostkit/iostkit/examples/node/internal/txn"
 	"github.com/iostkit/iostkit/pob"
 	"github.com/iostkit/iostkit/pob/rrbft"
@@ -172,9 +171,8 @@ func (n *Node) openShard(s uint32) (*chain.Shard, error) {
 	}
 	dir := filepath.Join(n.cfg.DataDir, fmt.Sprintf("shard%d", s))
 	var blocks dbm.DB
-	var backend state.Backend
 	if n.cfg.Backend == "memdb" {
-		blocks, backend = dbm.NewMemDB(), state.NewMem()
+		blocks = dbm.NewMemDB()
 	} else {
 		kind := dbm.BackendType(n.cfg.Backend)
 		if kind == "pebble" {
@@ -183,10 +181,11 @@ func (n *Node) openShard(s uint32) (*chain.Shard, error) {
 		if blocks, err = dbm.NewDB("blocks", kind, dir); err != nil {
 			return nil, err
 		}
-		if backend, err = openState(kind, dir); err != nil {
-			blocks.Close()
-			return nil, err
-		}
+	}
+	backend, err := openState(n.cfg.ChainID, s, n.cfg.Backend, filepath.Join(dir, "state"))
+	if err != nil {
+		blocks.Close()
+		return nil, err
 	}
 	exec := chain.Executor{ChainID: n.cfg.ChainID, Shard: s, Shards: n.cfg.Shards, Cache: chain.NewTxCache(100_000)}
 	return chain.NewShard(exec, backend, blocks, pool, n.genesis)
