@@ -60,9 +60,15 @@ func runCmd(args []string) error {
 	if *peers != "" {
 		c.P2P.Peers = strings.Split(*peers, ",")
 	}
+	tempData := c.DataDir == ""
 	c = c.WithDefaults()
 	if err := c.Validate(); err != nil {
 		return err
+	}
+	if tempData && !c.Network() {
+		// A throwaway local network: its default data directory goes
+		// with it. (Network mode keeps it: a validator restarts from it.)
+		defer os.RemoveAll(c.DataDir)
 	}
 
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level(c.LogLevel)}))
