@@ -24,9 +24,9 @@ import (
 
 const (
 	crashEnv      = "MICROSTATE_CRASH_DIR"
-	crashKeys     = 20_000
-	crashWrites   = 1_500
-	crashInterval = 3
+	crashKeys     = 5_000
+	crashWrites   = 1_000
+	crashInterval = 4
 )
 
 func crashConfig(dir string) Config {

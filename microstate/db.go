@@ -78,10 +78,11 @@ func openDB(name, backend, dir string) (dbm.DB, error) {
 // a state bigger than a few MiB decompress blocks from the OS page cache.
 // These are modest, fixed settings; the naive baseline in the benchmarks
 // opens its database through the same function.
-const (
-	pebbleCacheBytes    = 256 << 20
-	pebbleMemTableBytes = 64 << 20
-)
+const pebbleCacheBytes = 256 << 20
+
+// pebbleMemTableBytes is a variable so that the disk-bound test can make
+// flushes (and so compactions of pruned data) happen within its run.
+var pebbleMemTableBytes uint64 = 64 << 20
 
 func openPebble(name, dir string) (dbm.DB, error) {
 	cache := pebble.NewCache(pebbleCacheBytes)
@@ -94,7 +95,7 @@ func openPebble(name, dir string) (dbm.DB, error) {
 // is routine here); fatal errors still stop the process, as pebble expects.
 type quietLogger struct{}
 
-func (quietLogger) Infof(string, ...any) {}
+func (quietLogger) Infof(string, ...any)  {}
 func (quietLogger) Errorf(string, ...any) {}
 func (quietLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf("pebble: "+format, args...))

@@ -1,7 +1,6 @@
 package microstate
 
 import (
-	"bytes"
 	"fmt"
 	"math/bits"
 
@@ -225,5 +224,3 @@ func nextHeader(prev *Header, h Header) (Header, error) {
 	}
 	return h, h.check()
 }
-
-func equalRoot(a, b []byte) bool { return bytes.Equal(a, b) }

@@ -261,8 +261,8 @@ func (s *Store) Import(sh SignedHeader) (*Importer, error) {
 			return nil, err
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.commit.Lock()
+	defer s.commit.Unlock()
 	if s.closed {
 		return nil, ErrClosed
 	}
@@ -372,8 +372,8 @@ func (im *Importer) Commit() error {
 		return im.fail(fmt.Errorf("%w: rebuilt root differs", ErrChunkProof))
 	}
 	s := im.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.commit.Lock()
+	defer s.commit.Unlock()
 	im.done = true
 	s.importing = false
 	_ = im.batch.Close()
@@ -387,18 +387,24 @@ func (im *Importer) Commit() error {
 		return fmt.Errorf("%w: the store moved to height %d", ErrStaleSnapshot, s.meta.Height)
 	}
 	old := s.meta
-	s.meta.Height, s.meta.Epoch, s.meta.EndOfEpoch, s.meta.Commitment = im.h.Height, im.h.Epoch, false, im.h.BlockCommitment
-	if err := s.recordMSB(im.h, im.cert, im.gen, t); err != nil {
-		s.meta = old
+	m := old
+	m.Gen, m.Height, m.Epoch, m.EndOfEpoch, m.Commitment = im.gen, im.h.Height, im.h.Epoch, false, im.h.BlockCommitment
+	if err := s.recordMSB(im.h, im.cert, m, t); err != nil {
 		return err
 	}
 	// The switch is durable; clean up what the old state left behind.
-	var errs []error
+	var drop []*msbTree
+	s.mu.Lock()
 	for n, ot := range s.trees {
 		if n != im.h.Number {
-			errs = append(errs, ot.close(), removeDB(ot.name, s.cfg.Backend, s.cfg.Dir))
+			drop = append(drop, ot)
 			delete(s.trees, n)
 		}
+	}
+	s.mu.Unlock()
+	var errs []error
+	for _, ot := range drop {
+		errs = append(errs, ot.close(), removeDB(ot.name, s.cfg.Backend, s.cfg.Dir))
 	}
 	errs = append(errs, s.deleteRange(flatPrefix(old.Gen), flatPrefix(old.Gen+1)))
 	errs = append(errs, s.deleteRange([]byte{prefixBlock}, []byte{prefixBlock + 1}))
@@ -416,8 +422,8 @@ func (im *Importer) Abort() {
 	}
 	_ = im.batch.Close()
 	s := im.s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.commit.Lock()
+	defer s.commit.Unlock()
 	s.importing = false
 	if !s.closed {
 		_ = s.deleteRange(flatPrefix(im.gen), flatPrefix(im.gen+1))

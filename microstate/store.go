@@ -71,6 +71,10 @@ type Result struct {
 type Store struct {
 	cfg Config
 
+	// commit serializes everything that changes the state (commits, MSB
+	// builds, imports); mu guards the fields below for readers, and is held
+	// for writing only for short swaps, so reads go on during an MSB build.
+	commit sync.Mutex
 	mu     sync.RWMutex
 	db     dbm.DB
 	meta   meta
@@ -230,6 +234,8 @@ func (s *Store) deleteRange(start, end []byte) error {
 
 // Close releases the databases. Committed blocks are already durable.
 func (s *Store) Close() error {
+	s.commit.Lock()
+	defer s.commit.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -320,8 +326,8 @@ func (s *Store) ApplyBlock(ctx context.Context, info BlockInfo, writes []Write) 
 	if err != nil {
 		return Result{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.commit.Lock()
+	defer s.commit.Unlock()
 	return s.apply(ctx, info, ws, nil)
 }
 
@@ -332,14 +338,14 @@ func (s *Store) Replay(ctx context.Context, b Block) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.commit.Lock()
+	defer s.commit.Unlock()
 	c := b.Commit
 	want := c.Commitment
 	return s.apply(ctx, BlockInfo{Height: c.Height, Epoch: c.Epoch, EndOfEpoch: c.EndOfEpoch}, ws, &want)
 }
 
-// apply runs under s.mu; ws is normalized.
+// apply runs under s.commit; ws is normalized.
 func (s *Store) apply(ctx context.Context, info BlockInfo, ws []Write, want *common.Hash) (Result, error) {
 	if s.closed {
 		return Result{}, ErrClosed
@@ -405,7 +411,9 @@ func (s *Store) apply(ctx context.Context, info BlockInfo, ws []Write, want *com
 	if err := b.WriteSync(); err != nil {
 		return Result{}, fmt.Errorf("microstate: commit block %d: %w", info.Height, err)
 	}
+	s.mu.Lock()
 	s.meta = m
+	s.mu.Unlock()
 	res := Result{Block: bc}
 	if s.msbDue() {
 		h, err := s.buildMSB(ctx)
@@ -430,7 +438,7 @@ func (s *Store) msbDue() bool {
 }
 
 // buildMSB builds the tree of the next MSB from the flat state, records its
-// header and prunes. Runs under s.mu (or in Open).
+// header and prunes. Runs under s.commit (or in Open).
 func (s *Store) buildMSB(ctx context.Context) (Header, error) {
 	number := s.meta.MSB + 1
 	lo, hi := flatPrefix(s.meta.Gen), flatPrefix(s.meta.Gen+1)
@@ -486,18 +494,18 @@ func (s *Store) buildMSB(ctx context.Context) (Header, error) {
 		_ = t.close()
 		return Header{}, err
 	}
-	if err := s.recordMSB(h, nil, s.meta.Gen, t); err != nil {
+	if err := s.recordMSB(h, nil, s.meta, t); err != nil {
 		return Header{}, err
 	}
 	s.cfg.Logger.Debug("microstate: MSB", "number", number, "height", h.Height, "keys", n)
 	return h, s.prune()
 }
 
-// recordMSB makes h the latest MSB (with state generation gen and tree t)
+// recordMSB makes h the latest MSB, with tree t, over the meta record base
 // in one synced write.
-func (s *Store) recordMSB(h Header, cert []byte, gen uint64, t *msbTree) error {
-	m := s.meta
-	m.Gen, m.MSB, m.MSBHash, m.MSBHeight = gen, h.Number, h.Hash(), h.Height
+func (s *Store) recordMSB(h Header, cert []byte, base meta, t *msbTree) error {
+	m := base
+	m.MSB, m.MSBHash, m.MSBHeight = h.Number, h.Hash(), h.Height
 	mraw, err := rlp.EncodeToBytes(&m)
 	if err != nil {
 		_ = t.close()
@@ -519,9 +527,11 @@ func (s *Store) recordMSB(h Header, cert []byte, gen uint64, t *msbTree) error {
 		_ = t.close()
 		return fmt.Errorf("microstate: record MSB %d: %w", h.Number, err)
 	}
+	s.mu.Lock()
 	s.meta = m
 	s.last = &h
 	s.trees[h.Number] = t
+	s.mu.Unlock()
 	return nil
 }
 
@@ -542,15 +552,21 @@ func (s *Store) countRange(lo, hi []byte) (uint64, error) {
 // bodies up to the oldest kept MSB. It is idempotent.
 func (s *Store) prune() error {
 	oldest := s.oldestKept()
+	var drop []*msbTree
+	s.mu.Lock()
 	for n, t := range s.trees {
 		if n < oldest {
-			if err := t.close(); err != nil {
-				return err
-			}
+			drop = append(drop, t)
 			delete(s.trees, n)
-			if err := removeDB(t.name, s.cfg.Backend, s.cfg.Dir); err != nil {
-				return fmt.Errorf("microstate: remove %s: %w", t.name, err)
-			}
+		}
+	}
+	s.mu.Unlock()
+	for _, t := range drop {
+		if err := t.close(); err != nil {
+			return err
+		}
+		if err := removeDB(t.name, s.cfg.Backend, s.cfg.Dir); err != nil {
+			return fmt.Errorf("microstate: remove %s: %w", t.name, err)
 		}
 	}
 	if s.meta.MSB == 0 {

@@ -2,8 +2,8 @@ package microstate
 
 import (
 	"crypto/sha256"
-	"errors"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sync"
 

@@ -125,8 +125,8 @@ func (s *Store) Commit(ctx context.Context, w *WorkingSet, info BlockInfo) (Resu
 			ws[i].Value = nil
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.commit.Lock()
+	defer s.commit.Unlock()
 	if w.height != s.meta.Height || w.gen != s.meta.Gen {
 		return Result{}, fmt.Errorf("%w: begun at height %d, store is at %d", ErrStaleWorkingSet, w.height, s.meta.Height)
 	}
