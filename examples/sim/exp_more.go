@@ -55,8 +55,11 @@ func committeeReport(e *env, doc runDoc) report {
 	}
 	ch := chart{xticks: p50.xs, title: fmt.Sprintf("Experiment 2 — latency vs committee size (%s, %.0f tx/s)", doc.Runs[0].Engine, rate), xlabel: "validators in the shard", ylabel: "latency (ms)", logX: true, series: []series{opt, p50, p99}}
 	first, last := doc.Runs[0].Result, doc.Runs[len(doc.Runs)-1].Result
-	notes := fmt.Sprintf("Finding: median finality goes from %.0f ms with %d validators to %.0f ms with %d, where the honest validators' CPU utilisation is %.0f%% and %d heights were finalized in the %s window (offered %.0f tx/s, finalized %.0f tx/s). Every vote is a BLS signature each member verifies: the per-member work grows with n, the shard's with n², and once it exceeds the cores, rounds time out and finality stretches.",
+	notes := fmt.Sprintf("Finding: median finality goes from %.0f ms with %d validators to %.0f ms with %d, where the honest validators' CPU utilisation is %.0f%% and %d heights were finalized in the %s window (offered %.0f tx/s, finalized %.0f tx/s). Every vote is a BLS signature each member verifies, so the per-member work grows with n and the shard's with n².",
 		first.Final.P50MS, first.Committee, last.Final.P50MS, last.Committee, 100*last.CPUUtil, last.Blocks, doc.Setup["measured"], last.OfferedTPS, last.Throughput)
+	if last.CPUUtil >= 0.95 {
+		notes += " At the largest size that work exceeds the cores: rounds time out and finality stretches."
+	}
 	return report{notes: notes, name: "committee", title: "Experiment 2 — finality latency vs committee size", command: commandLine(e.o, "committee"), intro: realIntro(doc),
 		table: t, data: doc, charts: map[string]chart{"committee.svg": ch}}
 }
