@@ -338,11 +338,7 @@ func (x *Host) fetchFrom(ctx context.Context, p peer.ID, req []byte) ([][]byte, 
 	if err != nil {
 		return nil, err
 	}
-	var resp syncResponse
-	if err := rlp.DecodeBytes(b, &resp); err != nil {
-		return nil, fmt.Errorf("%w: sync response: %v", ErrDecode, err)
-	}
-	return resp.Commits, nil
+	return DecodeSyncResponse(b)
 }
 
 func (x *Host) handleSync(s network.Stream) {
@@ -357,7 +353,7 @@ func (x *Host) handleSync(s network.Stream) {
 		_ = s.Reset()
 		return
 	}
-	resp, err := rlp.EncodeToBytes(syncResponse{Commits: x.cfg.Commits(req.Shard, req.From, int(min(req.Max, 256)))})
+	resp, err := rlp.EncodeToBytes(syncResponse{Commits: x.cfg.Commits(req.Shard, req.From, int(min(req.Max, MaxSyncCommits)))})
 	if err != nil {
 		return
 	}

@@ -92,3 +92,15 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		require.Equal(t, m.Kind, m2.Kind)
 	})
 }
+
+func FuzzDecodeSyncResponse(f *testing.F) {
+	f.Add([]byte{0xc2, 0xc1, 0x80})
+	f.Add([]byte{0xc0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		commits, err := p2p.DecodeSyncResponse(b)
+		if err != nil {
+			return
+		}
+		require.LessOrEqual(t, len(commits), p2p.MaxSyncCommits)
+	})
+}

@@ -62,3 +62,23 @@ type syncResponse struct {
 
 // MaxSyncResponse bounds a sync answer.
 const MaxSyncResponse = 32 << 20
+
+// MaxSyncCommits bounds the commits in one sync answer.
+const MaxSyncCommits = 256
+
+// DecodeSyncResponse parses a peer's answer to a sync request: at most
+// MaxSyncCommits encoded commits, which the node then verifies one by one
+// against the committee's keys.
+func DecodeSyncResponse(b []byte) ([][]byte, error) {
+	if len(b) > MaxSyncResponse {
+		return nil, fmt.Errorf("%w: sync response of %d bytes", ErrDecode, len(b))
+	}
+	var r syncResponse
+	if err := rlp.DecodeBytes(b, &r); err != nil {
+		return nil, fmt.Errorf("%w: sync response: %v", ErrDecode, err)
+	}
+	if len(r.Commits) > MaxSyncCommits {
+		return nil, fmt.Errorf("%w: %d commits in a sync response", ErrDecode, len(r.Commits))
+	}
+	return r.Commits, nil
+}
