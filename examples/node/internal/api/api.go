@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"strings"
 
@@ -80,18 +79,22 @@ func New(n *node.Node, log *slog.Logger) http.Handler {
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "" {
-			// No route: answer in JSON like every other refusal, keeping
-			// the status (404, or 405 with its Allow header) the mux chose.
-			rec := httptest.NewRecorder()
-			mux.ServeHTTP(rec, r)
-			if allow := rec.Header().Get("Allow"); allow != "" {
-				w.Header().Set("Allow", allow)
+			// No route: answer in JSON like every other refusal — 405 with
+			// an Allow header when the path exists for another method.
+			var allow []string
+			for _, m := range []string{http.MethodGet, http.MethodPost} {
+				other := r.Clone(r.Context())
+				other.Method = m
+				if _, p := mux.Handler(other); p != "" {
+					allow = append(allow, m)
+				}
 			}
-			code, short := rec.Code, "not_found"
-			if code == http.StatusMethodNotAllowed {
-				short = "method_not_allowed"
+			if len(allow) > 0 {
+				w.Header().Set("Allow", strings.Join(allow, ", "))
+				writeErr(w, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Errorf("api: %s not allowed on %s", r.Method, r.URL.Path))
+				return
 			}
-			writeErr(w, code, short, fmt.Errorf("api: no route %s %s", r.Method, r.URL.Path))
+			writeErr(w, http.StatusNotFound, "not_found", fmt.Errorf("api: no route %s %s", r.Method, r.URL.Path))
 			return
 		}
 		mux.ServeHTTP(w, r)
