@@ -65,6 +65,13 @@ type Account struct {
 	BalanceBase uint64 `json:"balance_base"`
 	Nonce       uint64 `json:"nonce"`
 	Height      uint64 `json:"height"`
+	// Proof is the account's proof against the state root of a committed
+	// version (for microstate, the latest Micro State Block); Root and
+	// Version come from one read, so they belong together.
+	Proof *struct {
+		Root    []byte
+		Version int64
+	} `json:"proof"`
 }
 
 // APIError is a refusal from the node: HTTP status and the API's code.

@@ -3,8 +3,13 @@ package harness
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/iostkit/iostkit/eds"
 )
 
 type rootKey struct {
@@ -12,23 +17,34 @@ type rootKey struct {
 	height uint64
 }
 
-// Monitor polls every live node's /status: it checks that nodes at the
-// same height of a shard report the same state root and that no node's
-// finalized height ever goes backwards (across restarts too).
+// Monitor polls every live node: it checks that no node's finalized height
+// ever goes backwards (across restarts too), and that nodes proving an
+// account of a shard at the same state version prove it against the same
+// state root.
 type Monitor struct {
 	net *Network
 
-	mu         sync.Mutex
-	roots      map[rootKey]map[string][]int
-	compared   int // (shard, height) pairs seen on two or more nodes
-	highest    [][]uint64
-	last       []Status
-	violations []string
+	mu          sync.Mutex
+	roots       map[rootKey]map[string][]int
+	probes      []common.Address // one demo account per shard
+	compared    int              // root observations that matched another node's
+	statusRaces int
+	highest     [][]uint64
+	last        []Status
+	violations  []string
 }
 
 // NewMonitor returns a monitor of n; Run starts it.
 func NewMonitor(n *Network) *Monitor {
-	m := &Monitor{net: n, roots: map[rootKey]map[string][]int{}, last: make([]Status, len(n.Nodes))}
+	m := &Monitor{net: n, roots: map[rootKey]map[string][]int{}, last: make([]Status, len(n.Nodes)), probes: make([]common.Address, n.M.Shards)}
+	found := 0
+	for i := 0; found < n.M.Shards && i < 10_000; i++ {
+		a := crypto.PubkeyToAddress(DemoKey(i).PublicKey)
+		if s := eds.ShardOf(a, uint32(n.M.Shards)); m.probes[s] == (common.Address{}) {
+			m.probes[s] = a
+			found++
+		}
+	}
 	for range n.Nodes {
 		m.highest = append(m.highest, make([]uint64, n.M.Shards))
 	}
@@ -57,21 +73,36 @@ func (m *Monitor) Poll(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			defer cancel()
 			st, err := nd.API.Status(cctx)
-			cancel()
-			if err == nil {
-				m.observe(nd.Index, st)
+			if err != nil {
+				return
+			}
+			// The node reads a shard's height and state root one after
+			// the other, so one answer may pair height h with the root
+			// of h+1. A second answer with the same height tells the
+			// root was read with no commit in between.
+			again, err := nd.API.Status(cctx)
+			if err != nil {
+				return
+			}
+			m.observe(nd.Index, st, again)
+			for shard, a := range m.probes {
+				acct, err := nd.API.Account(cctx, a)
+				if err == nil && acct.Proof != nil {
+					m.observeRoot(nd.Index, uint32(shard), uint64(acct.Proof.Version), fmt.Sprintf("%x", acct.Proof.Root))
+				}
 			}
 		}()
 	}
 	wg.Wait()
 }
 
-func (m *Monitor) observe(i int, st Status) {
+func (m *Monitor) observe(i int, st, again Status) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.last[i] = st
-	for _, s := range st.Shards {
+	m.last[i] = again
+	for j, s := range st.Shards {
 		if int(s.Shard) >= len(m.highest[i]) {
 			continue
 		}
@@ -79,33 +110,48 @@ func (m *Monitor) observe(i int, st Status) {
 			m.violations = append(m.violations, fmt.Sprintf("node %d shard %d: finalized height went back from %d to %d", i, s.Shard, m.highest[i][s.Shard], s.Height))
 		}
 		m.highest[i][s.Shard] = max(m.highest[i][s.Shard], s.Height)
-		k := rootKey{s.Shard, s.Height}
-		byRoot := m.roots[k]
-		if byRoot == nil {
-			byRoot = map[string][]int{}
-			m.roots[k] = byRoot
-		}
-		seen := false
-		for _, nodes := range byRoot {
-			for _, j := range nodes {
-				seen = seen || j == i
-			}
-		}
-		if seen {
-			continue
-		}
-		others := 0
-		for _, nodes := range byRoot {
-			others += len(nodes)
-		}
-		if others > 0 && len(byRoot[s.StateRoot]) == others {
-			m.compared++
-		}
-		byRoot[s.StateRoot] = append(byRoot[s.StateRoot], i)
-		if len(byRoot) == 2 && len(byRoot[s.StateRoot]) == 1 {
-			m.violations = append(m.violations, fmt.Sprintf("shard %d height %d: state roots differ across nodes: %v", s.Shard, s.Height, byRoot))
+		if j < len(again.Shards) && again.Shards[j].Height == s.Height && again.Shards[j].StateRoot != s.StateRoot {
+			m.statusRaces++ // same height, two roots: /status pairs them loosely
 		}
 	}
+}
+
+// observeRoot records the state root node i proved version v of shard
+// against, and flags two nodes proving the same version against
+// different roots.
+func (m *Monitor) observeRoot(i int, shard uint32, v uint64, root string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := rootKey{shard, v}
+	byRoot := m.roots[k]
+	if byRoot == nil {
+		byRoot = map[string][]int{}
+		m.roots[k] = byRoot
+	}
+	for _, nodes := range byRoot {
+		if slices.Contains(nodes, i) {
+			return
+		}
+	}
+	others := 0
+	for _, nodes := range byRoot {
+		others += len(nodes)
+	}
+	if others > 0 && len(byRoot[root]) == others {
+		m.compared++
+	}
+	byRoot[root] = append(byRoot[root], i)
+	if len(byRoot) == 2 && len(byRoot[root]) == 1 {
+		m.violations = append(m.violations, fmt.Sprintf("shard %d version %d: nodes prove against different state roots: %v", shard, v, byRoot))
+	}
+}
+
+// StatusRaces counts pairs of back-to-back /status answers of one node
+// that gave the same height of a shard with two different state roots.
+func (m *Monitor) StatusRaces() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.statusRaces
 }
 
 // Heights returns the last heights node i reported, per shard.
@@ -128,8 +174,8 @@ func (m *Monitor) Last(i int) Status {
 	return m.last[i]
 }
 
-// RootsCompared is the number of (shard, height) pairs whose state root
-// two or more nodes reported, all equal.
+// RootsCompared is the number of state-root observations (shard, version)
+// that matched another node's.
 func (m *Monitor) RootsCompared() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
