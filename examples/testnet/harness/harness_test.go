@@ -56,6 +56,10 @@ func TestManifest(t *testing.T) {
 	_, err = ReadManifest(path)
 	require.ErrorContains(t, err, "unknown perturbation kind")
 	require.Error(t, Manifest{Validators: 3}.Validate(), "BFT needs 4")
+
+	example, err := ReadManifest("../manifest.example.toml")
+	require.NoError(t, err)
+	require.Equal(t, Manifest{Seed: 8}.WithDefaults(), example.WithDefaults(), "the example manifest spells out the defaults")
 }
 
 func TestTransferSignature(t *testing.T) {
