@@ -1,9 +1,12 @@
 package microstate
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	corestore "cosmossdk.io/core/store"
 	"github.com/cockroachdb/pebble"
@@ -101,10 +104,47 @@ func (quietLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf("pebble: "+format, args...))
 }
 
-// removeDB deletes the files of a closed database.
+// trashPrefix marks a database directory that is being deleted.
+const trashPrefix = ".trash-"
+
+// removeDB deletes the files of a closed database. The directory is first
+// renamed out of the way (one atomic step), then deleted: a crash in the
+// middle of the deletion leaves a trash directory that the next Open sweeps
+// away, never a half-deleted database under its real name that pebble would
+// refuse to open.
 func removeDB(name, backend, dir string) error {
 	if backend == BackendMemDB {
 		return nil
 	}
-	return os.RemoveAll(filepath.Join(dir, name+".db"))
+	path := filepath.Join(dir, name+".db")
+	trash := filepath.Join(dir, trashPrefix+name+".db")
+	if err := os.RemoveAll(trash); err != nil {
+		return err
+	}
+	if err := os.Rename(path, trash); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	return os.RemoveAll(trash)
+}
+
+// sweepTrash finishes deletions that a crash interrupted.
+func sweepTrash(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), trashPrefix) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -129,6 +129,11 @@ func (s *Store) recover(ctx context.Context) error {
 	if err := s.dropStrayTrees(); err != nil {
 		return err
 	}
+	if s.cfg.Backend != BackendMemDB {
+		if err := sweepTrash(s.cfg.Dir); err != nil {
+			return fmt.Errorf("microstate: sweep %s: %w", s.cfg.Dir, err)
+		}
+	}
 	for n := s.oldestKept(); n >= 1 && n <= s.meta.MSB; n++ {
 		if s.cfg.Backend == BackendMemDB {
 			break
