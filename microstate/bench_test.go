@@ -47,23 +47,44 @@ var (
 
 func fixture[T any](b *testing.B, name string, build func() T) T {
 	fixMu.Lock()
-	defer fixMu.Unlock()
-	if f, ok := fixtures[name]; ok {
+	f, ok := fixtures[name]
+	fixMu.Unlock()
+	if ok {
 		return f.(T)
 	}
 	b.StopTimer()
 	defer b.StartTimer()
 	t0 := time.Now()
-	f := build()
+	v := build()
 	b.Logf("fixture %s built in %v", name, time.Since(t0).Round(time.Millisecond))
-	fixtures[name] = f
-	return f
+	fixMu.Lock()
+	fixtures[name] = v
+	fixMu.Unlock()
+	return v
 }
 
+// benchRoot holds every benchmark database; TestMain removes it.
+var benchRoot string
+
 func benchDir(b *testing.B, name string) string {
-	dir, err := os.MkdirTemp("", "microstate-bench-"+name)
+	fixMu.Lock()
+	if benchRoot == "" {
+		root, err := os.MkdirTemp("", "microstate-bench-")
+		require.NoError(b, err)
+		benchRoot = root
+	}
+	fixMu.Unlock()
+	dir, err := os.MkdirTemp(benchRoot, name+"-")
 	require.NoError(b, err)
 	return dir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchRoot != "" {
+		_ = os.RemoveAll(benchRoot)
+	}
+	os.Exit(code)
 }
 
 // prefilled returns a store holding n accounts at height 1 (MSB 1).
@@ -267,6 +288,9 @@ func history(n, tail int) [][]Write {
 func BenchmarkFastSync(b *testing.B) {
 	n := benchAccounts()
 	blocks := history(n, 20)
+	if len(blocks) < benchInterval {
+		b.Skipf("%d accounts make %d blocks, fewer than an MSB interval", n, len(blocks))
+	}
 	backend := BackendPebble
 	for range b.N {
 		// full replay through the store (this also builds the source)

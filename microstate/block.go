@@ -87,18 +87,20 @@ type Block struct {
 }
 
 // normalize sorts writes by key, keeps the last write of each key, copies
-// nothing and rejects empty keys. Values of deletes are dropped and nil
-// values become empty, so the encoding is canonical.
+// keys and values (the memdb backend keeps the slices it is given) and
+// rejects empty keys. Values of deletes are dropped and nil values become
+// empty, so the encoding is canonical.
 func normalize(ws []Write) ([]Write, error) {
 	out := make([]Write, 0, len(ws))
 	for i, w := range ws {
 		if len(w.Key) == 0 {
 			return nil, fmt.Errorf("write %d: %w", i, ErrEmptyKey)
 		}
+		w.Key = bytes.Clone(w.Key)
 		if w.Delete {
 			w.Value = nil
-		} else if w.Value == nil {
-			w.Value = []byte{}
+		} else {
+			w.Value = append([]byte{}, w.Value...)
 		}
 		out = append(out, w)
 	}

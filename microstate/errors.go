@@ -65,6 +65,7 @@ type ChunkError struct {
 	Err   error
 }
 
+// Error names the chunk and the reason.
 func (e *ChunkError) Error() string { return fmt.Sprintf("chunk %d: %v", e.Index, e.Err) }
 
 // Unwrap returns the reason.
