@@ -82,8 +82,8 @@ func TestCrashRecovery(t *testing.T) {
 	if os.Getenv(crashEnv) != "" {
 		t.Skip("in the child")
 	}
-	budget := 60 * time.Second
-	if testing.Short() {
+	budget := 45 * time.Second
+	if testing.Short() || raceEnabled {
 		budget = 15 * time.Second
 	}
 	dir := t.TempDir()

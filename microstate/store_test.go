@@ -295,27 +295,27 @@ func TestDiskBounded(t *testing.T) {
 	s := diskStore(t, dir, func(c *Config) { c.MSBInterval = 2 })
 	defer s.Close()
 	var sizes []int64
-	for s.Height() < 400 {
+	for s.Height() < 240 {
 		apply(t, s, genBlock(s.Height()+1, 2000, 400))
-		if s.Height()%40 == 0 {
+		if s.Height()%24 == 0 {
 			sizes = append(sizes, dirSize(t, dir))
 		}
 	}
 	sh, err := s.LatestMSB()
 	require.NoError(t, err)
-	require.EqualValues(t, 200, sh.Header.Number)
+	require.EqualValues(t, 120, sh.Header.Number)
 	trees, _ := filepath.Glob(filepath.Join(dir, "msb-*.db"))
 	require.Len(t, trees, 2)
-	t.Logf("disk use every 40 blocks (20 MSBs): %v", sizes)
+	t.Logf("disk use every 24 blocks (12 MSBs): %v", sizes)
 	// The state has its full size (2,000 keys) from the first sample on.
-	// After 200 MSBs the disk must use no more than after the first 20, up
+	// After 120 MSBs the disk must use no more than after the first 36, up
 	// to pebble's own slack (a memtable's WAL and levels awaiting compaction).
 	first := slices.Max(sizes[:3])
 	last := sizes[len(sizes)-1]
 	require.Less(t, float64(last), 1.5*float64(first), "disk grew from %d to %d bytes", first, last)
 	_, err = s.Block(s.Height() - 3)
 	require.ErrorIs(t, err, ErrPruned)
-	for n := uint64(1); n <= 200; n++ { // every header is kept
+	for n := uint64(1); n <= 120; n++ { // every header is kept
 		_, err := s.Header(n)
 		require.NoError(t, err)
 	}

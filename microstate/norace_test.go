@@ -1,0 +1,5 @@
+//go:build !race
+
+package microstate
+
+const raceEnabled = false
