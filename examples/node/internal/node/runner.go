@@ -426,9 +426,15 @@ func decodeCommit(raw []byte) (pob.Commit, error) {
 	return pob.Commit{Block: b, Cert: cert}, nil
 }
 
-// hardStatePath is where validator idx keeps its engine state for a shard.
-func (n *Node) hardStatePath(shard uint32, idx int) string {
-	return filepath.Join(n.cfg.DataDir, fmt.Sprintf("hardstate-shard%d-v%d.rlp", shard, idx))
+// hardStatePath is where validator idx keeps its engine state for one
+// committee (pob domain) of a shard. One file per committee, not one per
+// shard: a node that restarts behind its peers re-enters an earlier
+// committee's segment, and must find the votes it cast there — with a single
+// file, the later committee's state would overwrite them and the restarted
+// engine would vote again, unprotected, at heights it had voted on
+// (the double vote examples/testnet found after kill -9).
+func (n *Node) hardStatePath(shard uint32, domain uint64, idx int) string {
+	return filepath.Join(n.cfg.DataDir, fmt.Sprintf("hardstate-shard%d-d%d-v%d.rlp", shard, domain, idx))
 }
 
 type storedHardState struct {
@@ -448,7 +454,7 @@ func (n *Node) saveHardState(shard uint32, epoch uint64, self common.Address, hs
 	if err != nil {
 		return err
 	}
-	path := n.hardStatePath(shard, v.Index)
+	path := n.hardStatePath(shard, epoch, v.Index)
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
@@ -472,7 +478,7 @@ func (n *Node) loadHardState(shard uint32, epoch uint64, idx int) (*pob.HardStat
 	if !n.cfg.Network() {
 		return nil, nil
 	}
-	b, err := os.ReadFile(n.hardStatePath(shard, idx))
+	b, err := os.ReadFile(n.hardStatePath(shard, epoch, idx))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	} else if err != nil {
