@@ -3,6 +3,7 @@ package microstate
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -37,6 +38,16 @@ func crashInfo(h uint64) BlockInfo {
 	return BlockInfo{Height: h, Epoch: h / 7, EndOfEpoch: h%7 == 6}
 }
 
+// crashHeightKey holds the height in the state itself, as the node keeps
+// its chain height: a reader that serves it must never serve a height that
+// a crash can take back.
+var crashHeightKey = []byte("chain/height")
+
+// crashBlock is block h of the crash test: genBlock's writes and the height.
+func crashBlock(h uint64) []Write {
+	return append(genBlock(h, crashKeys, crashWrites), Write{Key: crashHeightKey, Value: binary.BigEndian.AppendUint64(nil, h)})
+}
+
 // TestCrashHelper is the child process; it does nothing in a normal run.
 func TestCrashHelper(t *testing.T) {
 	dir := os.Getenv(crashEnv)
@@ -48,9 +59,26 @@ func TestCrashHelper(t *testing.T) {
 		fmt.Println("ERR", err)
 		os.Exit(3)
 	}
+	// A reader polls the height the state holds, as the node's API does,
+	// and reports every new one it sees ("S h"): the parent checks that the
+	// store never lets it see a height that the kill then takes back.
+	go func() {
+		var seen uint64
+		for {
+			v, err := s.Get(crashHeightKey)
+			if err != nil {
+				fmt.Println("ERR", err)
+				os.Exit(3)
+			}
+			if len(v) == 8 && binary.BigEndian.Uint64(v) > seen {
+				seen = binary.BigEndian.Uint64(v)
+				fmt.Printf("S %d\n", seen)
+			}
+		}
+	}()
 	for {
 		h := s.Height() + 1
-		r, err := s.ApplyBlock(ctx, crashInfo(h), genBlock(h, crashKeys, crashWrites))
+		r, err := s.ApplyBlock(ctx, crashInfo(h), crashBlock(h))
 		if err != nil {
 			fmt.Println("ERR", err)
 			os.Exit(3)
@@ -69,7 +97,7 @@ type crashRef struct {
 func (r *crashRef) advance(t *testing.T, to uint64) {
 	for r.s.Height() < to {
 		h := r.s.Height() + 1
-		res, err := r.s.ApplyBlock(ctx, crashInfo(h), genBlock(h, crashKeys, crashWrites))
+		res, err := r.s.ApplyBlock(ctx, crashInfo(h), crashBlock(h))
 		require.NoError(t, err)
 		r.commits[h] = res.Block.Commitment
 		if res.MSB != nil {
@@ -97,14 +125,18 @@ func TestCrashRecovery(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 
 	start := time.Now()
-	kills, afterBatch, midMSB := 0, 0, 0
+	kills, afterBatch, midMSB, servedAhead := 0, 0, 0, 0
 	for time.Since(start) < budget || kills < 5 {
-		printed := runAndKill(t, dir, rng)
+		printed, served := runAndKill(t, dir, rng)
 		kills++
 		s, err := Open(ctx, cfg)
 		require.NoError(t, err, "reopen after kill %d", kills)
 		h := s.Height()
 		require.GreaterOrEqual(t, h, printed, "kill %d: a committed block was lost", kills)
+		require.GreaterOrEqual(t, h, served, "kill %d: the store let a reader see height %d, lost by the kill", kills, served)
+		if served > printed {
+			servedAhead++ // seen by the reader before ApplyBlock returned
+		}
 		require.LessOrEqual(t, h, printed+1, "kill %d: more blocks than were applied", kills)
 		if h == printed+1 {
 			afterBatch++ // killed after the block's batch was durable, before the child reported it
@@ -136,21 +168,22 @@ func TestCrashRecovery(t *testing.T) {
 		}
 		require.NoError(t, s.Close())
 	}
-	t.Logf("%d kills in %v, reached height %d; %d kills between a block's durable batch and its report, %d of them at MSB heights (during the MSB build)",
-		kills, time.Since(start).Round(time.Millisecond), ref.s.Height(), afterBatch, midMSB)
+	t.Logf("%d kills in %v, reached height %d; %d kills between a block's durable batch and its report, %d of them at MSB heights (during the MSB build); %d with a height served before ApplyBlock returned",
+		kills, time.Since(start).Round(time.Millisecond), ref.s.Height(), afterBatch, midMSB, servedAhead)
 	require.Positive(t, ref.s.Height())
 }
 
 // runAndKill starts the child, lets it commit for a random while, kills it
-// and returns the last height it reported committed.
-func runAndKill(t *testing.T, dir string, rng *rand.Rand) uint64 {
+// and returns the last height it reported committed (after ApplyBlock
+// returned) and the highest its reader saw in the state.
+func runAndKill(t *testing.T, dir string, rng *rand.Rand) (committed, served uint64) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
 	cmd.Env = append(os.Environ(), crashEnv+"="+dir)
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	cmd.Stderr = os.Stderr
 	require.NoError(t, cmd.Start())
-	var last atomic.Uint64
+	var last, seen atomic.Uint64
 	done := make(chan struct{})
 	first := make(chan struct{}, 1)
 	go func() {
@@ -158,7 +191,10 @@ func runAndKill(t *testing.T, dir string, rng *rand.Rand) uint64 {
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
-			if len(f) == 3 && f[0] == "C" {
+			if len(f) == 2 && f[0] == "S" {
+				h, _ := strconv.ParseUint(f[1], 10, 64)
+				seen.Store(max(seen.Load(), h))
+			} else if len(f) == 3 && f[0] == "C" {
 				h, _ := strconv.ParseUint(f[1], 10, 64)
 				last.Store(h)
 				select {
@@ -178,5 +214,5 @@ func runAndKill(t *testing.T, dir string, rng *rand.Rand) uint64 {
 	require.NoError(t, cmd.Process.Kill())
 	_ = cmd.Wait()
 	<-done
-	return last.Load()
+	return last.Load(), seen.Load()
 }

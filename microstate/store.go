@@ -413,12 +413,20 @@ func (s *Store) apply(ctx context.Context, info BlockInfo, ws []Write, want *com
 	if err := b.Set(keyMeta, mraw); err != nil {
 		return Result{}, err
 	}
-	if err := b.WriteSync(); err != nil {
+	// Pebble makes a batch visible to readers before its WAL sync is done,
+	// so a reader could see a block that a kill -9 then takes back (the
+	// node served a height it lost on restart: reliability finding 7).
+	// Every read goes through s.mu, so the batch is written under the write
+	// lock: a block is visible only once it is durable.
+	s.mu.Lock()
+	err = b.WriteSync()
+	if err == nil {
+		s.meta = m
+	}
+	s.mu.Unlock()
+	if err != nil {
 		return Result{}, fmt.Errorf("microstate: commit block %d: %w", info.Height, err)
 	}
-	s.mu.Lock()
-	s.meta = m
-	s.mu.Unlock()
 	res := Result{Block: bc}
 	if s.msbDue() {
 		h, err := s.buildMSB(ctx)
@@ -525,6 +533,8 @@ func (s *Store) recordMSB(h Header, cert []byte, base meta, t *msbTree) error {
 	if err == nil {
 		err = b.Set(keyMeta, mraw)
 	}
+	s.mu.Lock() // visible only once durable, as a block (see apply)
+	defer s.mu.Unlock()
 	if err == nil {
 		err = b.WriteSync()
 	}
@@ -532,11 +542,9 @@ func (s *Store) recordMSB(h Header, cert []byte, base meta, t *msbTree) error {
 		_ = t.close()
 		return fmt.Errorf("microstate: record MSB %d: %w", h.Number, err)
 	}
-	s.mu.Lock()
 	s.meta = m
 	s.last = &h
 	s.trees[h.Number] = t
-	s.mu.Unlock()
 	return nil
 }
 
