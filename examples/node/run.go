@@ -44,6 +44,7 @@ func runCmd(args []string) error {
 	fs.Uint64Var(&c.EpochBlocks, "epoch-blocks", 0, "heights per epoch (default 1000)")
 	fs.IntVar(&c.Believable, "believable", 0, "believable league size per shard (default 1; -1: one league)")
 	quiet := fs.Bool("quiet", false, "no live summary on stdout")
+	debugAPI := fs.Bool("debug-api", false, "serve test hooks (POST /debug/block-peers); for reliability harnesses only")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,6 +80,7 @@ func runCmd(args []string) error {
 	// sync requests from the node's block store once the node exists.
 	var transport node.Transport
 	var served atomic.Pointer[node.Node]
+	var blocker api.PeerBlocker
 	if c.Network() {
 		host, err := p2p.New(ctx, p2p.Config{
 			ChainID: c.ChainID, Shards: c.Shards, Index: c.P2P.ValidatorIndex, Listen: c.P2P.Listen, Peers: c.P2P.Peers,
@@ -97,7 +99,7 @@ func runCmd(args []string) error {
 		for _, a := range host.Addrs() {
 			fmt.Printf("p2p: %s\n", a)
 		}
-		transport = host
+		transport, blocker = host, host
 	}
 	n, err := node.New(c, log, transport)
 	if err != nil {
@@ -114,6 +116,9 @@ func runCmd(args []string) error {
 
 	g, ctx := errgroup.WithContext(ctx)
 	srv := &http.Server{Handler: api.New(n, log), ReadHeaderTimeout: 5 * time.Second}
+	if *debugAPI && blocker != nil {
+		srv.Handler = api.Debug(srv.Handler, blocker, log)
+	}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return err

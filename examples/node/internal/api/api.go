@@ -174,7 +174,11 @@ func (s *server) submit(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusBadRequest, "bad_hex", fmt.Errorf("api: field tx must be 0x-prefixed hex of the transaction"))
 		return
 	}
-	t, err := txn.Decode(raw)
+	var t *txn.Tx
+	err = s.n.Precheck(raw) // known or pool full: refused before signature recovery
+	if err == nil {
+		t, err = txn.Decode(raw)
+	}
 	if err == nil {
 		err = s.n.Submit(t)
 	}

@@ -227,6 +227,15 @@ func (p *Pool) Len() int {
 	return p.n
 }
 
+// Full reports whether the pool holds Config.Capacity transactions: Add
+// would refuse any new one with ErrFull. Admission checks it before the
+// costly signature recovery.
+func (p *Pool) Full() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.n >= p.cfg.Capacity
+}
+
 // Has reports whether the pool holds the transaction with hash h.
 func (p *Pool) Has(h common.Hash) bool {
 	p.mu.Lock()

@@ -2,6 +2,8 @@ package node
 
 import (
 	"time"
+
+	"github.com/iostkit/iostkit/examples/node/internal/chain"
 )
 
 // ShardStatus is one shard's progress.
@@ -45,13 +47,29 @@ func (n *Node) Status() Status {
 	n.mu.Lock()
 	for i, sh := range n.shards {
 		st.CrossBacklog += len(n.outbox[i])
+		h, root := heightAndRoot(sh)
 		st.Shards = append(st.Shards, ShardStatus{
-			Shard: uint32(i), Height: sh.Height(), Epoch: n.epochs[i].Epoch, Mempool: sh.Pool().Len(),
-			StateRoot: hexBytes(sh.State().Root()), Fallback: n.epochs[i].Leagues.Fallback,
+			Shard: uint32(i), Height: h, Epoch: n.epochs[i].Epoch, Mempool: sh.Pool().Len(),
+			StateRoot: hexBytes(root), Fallback: n.epochs[i].Leagues.Fallback,
 		})
 	}
 	n.mu.Unlock()
 	return st
+}
+
+// heightAndRoot reads a shard's height and state root as a pair: a commit
+// between the two reads would pair a height with the next block's root, so
+// it reads the height again and retries until both reads agree.
+func heightAndRoot(sh *chain.Shard) (uint64, []byte) {
+	h := sh.Height()
+	for {
+		root := sh.State().Root()
+		again := sh.Height()
+		if again == h {
+			return h, root
+		}
+		h = again
+	}
 }
 
 func hexBytes(b []byte) string {

@@ -74,6 +74,7 @@ type Config struct {
 type Host struct {
 	cfg    Config
 	h      host.Host
+	gater  *gater
 	ps     *pubsub.PubSub
 	topics []*pubsub.Topic // per shard
 	txs    *pubsub.Topic
@@ -100,7 +101,8 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	h, err := libp2p.New(libp2p.Identity(Identity(cfg.Index)), libp2p.ListenAddrStrings(cfg.Listen), libp2p.DisableRelay())
+	g := &gater{}
+	h, err := libp2p.New(libp2p.Identity(Identity(cfg.Index)), libp2p.ListenAddrStrings(cfg.Listen), libp2p.DisableRelay(), libp2p.ConnectionGater(g))
 	if err != nil {
 		return nil, fmt.Errorf("p2p: %w", err)
 	}
@@ -111,7 +113,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		h.Close()
 		return nil, fmt.Errorf("p2p: %w", err)
 	}
-	x := &Host{cfg: cfg, h: h, ps: ps, in: make(chan node.Inbound, 4096), log: cfg.Log, streams: map[peer.ID]*outStream{}, cancel: cancel}
+	x := &Host{cfg: cfg, h: h, gater: g, ps: ps, in: make(chan node.Inbound, 4096), log: cfg.Log, streams: map[peer.ID]*outStream{}, cancel: cancel}
 	for a, i := range cfg.Directory {
 		if i == cfg.Index {
 			x.self = a

@@ -71,6 +71,34 @@ func TestHosts(t *testing.T) {
 	require.Equal(t, [][]byte{[]byte("shard 1 from 42")}, got)
 }
 
+// TestBlockPeers partitions two hosts and heals them: blocked, they drop
+// their connection and the dial loop cannot reconnect; unblocked, it does.
+func TestBlockPeers(t *testing.T) {
+	dir := node.Directory(2)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a, err := p2p.New(ctx, p2p.Config{ChainID: 1, Shards: 1, Index: 0, Listen: "/ip4/127.0.0.1/tcp/0", Directory: dir})
+	require.NoError(t, err)
+	defer a.Close()
+	b, err := p2p.New(ctx, p2p.Config{ChainID: 1, Shards: 1, Index: 1, Listen: "/ip4/127.0.0.1/tcp/0", Peers: a.Addrs(), Directory: dir})
+	require.NoError(t, err)
+	defer b.Close()
+	require.Eventually(t, func() bool { return a.Peers() == 1 && b.Peers() == 1 }, 10*time.Second, 20*time.Millisecond)
+
+	// Only a blocks: b's redials are refused on a's side.
+	a.BlockPeers([]int{1})
+	require.Eventually(t, func() bool { return a.Peers() == 0 && b.Peers() == 0 }, 10*time.Second, 20*time.Millisecond)
+	for i := 0; i < 3; i++ { // b redials every second
+		time.Sleep(time.Second)
+		require.Zero(t, a.Peers(), "a blocked peer reconnected")
+	}
+	_, err = b.Fetch(ctx, 0, 1, 1)
+	require.Error(t, err)
+
+	a.BlockPeers(nil)
+	require.Eventually(t, func() bool { return a.Peers() == 1 && b.Peers() == 1 }, 15*time.Second, 20*time.Millisecond)
+}
+
 func TestPeerIDsAreStable(t *testing.T) {
 	require.Equal(t, p2p.PeerID(3), p2p.PeerID(3))
 	require.NotEqual(t, p2p.PeerID(3), p2p.PeerID(4))
