@@ -30,7 +30,7 @@ func run() error {
 	seed := flag.Int64("seed", 0, "schedule and load seed (default 1)")
 	rate := flag.Int("rate", 0, "offered transfers/s (default 20)")
 	perturbations := flag.Int("perturbations", 0, "perturbations (default 12)")
-	kinds := flag.String("kinds", "", "comma-separated kinds: kill, pause, quorum-pause, skew, restart (default all)")
+	kinds := flag.String("kinds", "", "comma-separated kinds: kill, pause, quorum-pause, skew, restart, partition (default all)")
 	kills := flag.Int("kills", 100, "crash scenario: kill -9 count")
 	budget := flag.Duration("budget", 0, "crash scenario: stop scheduling kills after this long (0: no limit)")
 	overloadFor := flag.Duration("overload-for", 60*time.Second, "overload scenario: how long to offer 10× the sustainable rate")

@@ -152,3 +152,13 @@ func (c *Client) Submit(ctx context.Context, raw []byte) error {
 	body, _ := json.Marshal(map[string]string{"tx": "0x" + hex.EncodeToString(raw)})
 	return c.do(ctx, http.MethodPost, "/tx", body, nil)
 }
+
+// BlockPeers asks the node (started with --debug-api) to refuse the
+// validators at the given indices; nil heals.
+func (c *Client) BlockPeers(ctx context.Context, indices []int) error {
+	if indices == nil {
+		indices = []int{}
+	}
+	body, _ := json.Marshal(map[string][]int{"peers": indices})
+	return c.do(ctx, http.MethodPost, "/debug/block-peers", body, nil)
+}

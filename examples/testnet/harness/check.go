@@ -23,6 +23,10 @@ func Genesis(ctx context.Context, n *Network, l *Load) (map[common.Address]uint6
 	return out, nil
 }
 
+// settleStall is how long a sender's ledger nonce must stand still while
+// settling before the harness offers its transfers again as a wallet would.
+const settleStall = 15 * time.Second
+
 // Settle waits, after the load stopped, until no node holds transfers in
 // its mempool or cross-shard credits in flight. Senders whose transfers
 // wait behind a nonce a crash lost get a fresh transfer at that nonce
@@ -51,7 +55,10 @@ func Settle(ctx context.Context, n *Network, l *Load, bound time.Duration) (time
 			return time.Since(start), fmt.Errorf("not settled after %s: %d of %d nodes answer, %d transfers in mempools, %d credits in flight", bound, answered, len(n.Nodes), pool, inflight)
 		}
 		if pool > 0 {
-			l.FillGaps(ctx, 5*time.Second)
+			// The nodes re-gossip what waits in their pools (every 2 s,
+			// backing off); a wallet steps in only for senders stalled
+			// longer than that, e.g. when a crash lost a transfer.
+			l.FillGaps(ctx, settleStall)
 		}
 		select {
 		case <-ctx.Done():

@@ -25,11 +25,14 @@ func TestScheduleIsSeeded(t *testing.T) {
 		kinds[p.Kind]++
 		require.GreaterOrEqual(t, p.Gap, time.Duration(m.GapMin))
 		require.Less(t, p.Gap, time.Duration(m.GapMax))
-		want := 1
-		if p.Kind == QuorumPause {
-			want = 2 // f+1 of 4
+		switch p.Kind {
+		case QuorumPause:
+			require.Len(t, p.Nodes, 2) // f+1 of 4
+		case Partition:
+			require.True(t, len(p.Nodes) == 1 || len(p.Nodes) == 2, "one side holds 1 to f+1 nodes")
+		default:
+			require.Len(t, p.Nodes, 1)
 		}
-		require.Len(t, p.Nodes, want)
 		for _, i := range p.Nodes {
 			require.True(t, i >= 0 && i < m.Validators)
 		}

@@ -188,7 +188,7 @@ func (nd *Node) start(tick time.Duration) error {
 	cmd := exec.Command(nd.net.bin, "run", "--config", cfg,
 		"--listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", nd.p2pPort), "--peers", nd.net.peers,
 		"--validator-index", fmt.Sprint(nd.Index), "--api", fmt.Sprintf("127.0.0.1:%d", nd.apiPort),
-		"--data-dir", nd.dir, "--quiet", "--log-level", "warn")
+		"--data-dir", nd.dir, "--quiet", "--log-level", "warn", "--debug-api")
 	cmd.Stdout, cmd.Stderr = f, f
 	// The node dies with the harness, and signals to the harness's process
 	// group (Ctrl-C) do not reach it directly.

@@ -256,6 +256,16 @@ func apply(ctx context.Context, n *Network, mon *Monitor, p Perturbation) (time.
 				return 0, err
 			}
 		}
+	case Partition:
+		if err := partition(ctx, n, p.Nodes); err != nil {
+			return 0, err
+		}
+		if err := sleep(ctx, p.Down); err != nil {
+			return 0, err
+		}
+		if err := partition(ctx, n, nil); err != nil {
+			return 0, err
+		}
 	case Skew:
 		skewed := time.Duration(float64(tick) * p.TickFactor)
 		nodes[0].Terminate()
@@ -289,9 +299,9 @@ func apply(ctx context.Context, n *Network, mon *Monitor, p Perturbation) (time.
 	}
 	mon.Poll(ctx)
 	target := mon.maxHeights(others)
-	if p.Kind == QuorumPause {
-		// The others could not finalize without the paused ones: wait for
-		// finality to resume on every node.
+	if p.Kind == QuorumPause || p.Kind == Partition && len(p.Nodes) > (len(n.Nodes)-1)/3 {
+		// The others could not finalize without the paused or cut-off
+		// ones: wait for finality to resume on every node.
 		target, nodes = mon.maxHeights(n.Nodes), n.Nodes
 		for s := range target {
 			target[s]++
@@ -299,6 +309,35 @@ func apply(ctx context.Context, n *Network, mon *Monitor, p Perturbation) (time.
 	}
 	_, err := mon.WaitCaughtUp(ctx, nodes, target, time.Duration(n.M.RejoinBound))
 	return time.Since(healed), err
+}
+
+// partition cuts the nodes of side off from the others, both ways; an
+// empty side heals every node.
+func partition(ctx context.Context, n *Network, side []int) error {
+	var in, out []int
+	for _, nd := range n.Nodes {
+		if slices.Contains(side, nd.Index) {
+			in = append(in, nd.Index)
+		} else {
+			out = append(out, nd.Index)
+		}
+	}
+	for _, nd := range n.Nodes {
+		blocked := in
+		if slices.Contains(side, nd.Index) {
+			blocked = out
+		}
+		if len(side) == 0 {
+			blocked = nil
+		}
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := nd.API.BlockPeers(cctx, blocked)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("harness: node %d block-peers %v: %w", nd.Index, blocked, err)
+		}
+	}
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

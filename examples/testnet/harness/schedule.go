@@ -28,10 +28,17 @@ const (
 	Skew Kind = "skew"
 	// Restart stops one node gracefully (SIGTERM) and starts it again.
 	Restart Kind = "restart"
+	// Partition splits the network in two: Nodes on one side (1 to f+1 of
+	// them), the rest on the other. Each node refuses the other side's
+	// connections (the node's debug API, POST /debug/block-peers) and drops
+	// the open ones, so traffic stops instead of queuing; healing unblocks
+	// every node. With f+1 nodes on the smaller side neither side has a
+	// quorum.
+	Partition Kind = "partition"
 )
 
 // AllKinds is every perturbation kind.
-var AllKinds = []Kind{Kill, Pause, QuorumPause, Skew, Restart}
+var AllKinds = []Kind{Kill, Pause, QuorumPause, Skew, Restart, Partition}
 
 func (k Kind) valid() bool {
 	for _, x := range AllKinds {
@@ -88,8 +95,11 @@ func Schedule(m Manifest) []Perturbation {
 		p := Perturbation{Gap: between(m.GapMin, m.GapMax), Kind: m.Kinds[rng.IntN(len(m.Kinds))]}
 		p.Down = between(m.DownMin, m.DownMax)
 		count := 1
-		if p.Kind == QuorumPause {
+		switch p.Kind {
+		case QuorumPause:
 			count = f + 1
+		case Partition:
+			count = 1 + rng.IntN(f+1)
 		}
 		p.Nodes = rng.Perm(m.Validators)[:count]
 		if p.Kind == Skew {
