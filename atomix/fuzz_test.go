@@ -83,20 +83,91 @@ func FuzzDecodeMessage(f *testing.F) {
 	})
 }
 
-// FuzzDecodeRecords: object and vote records decode canonically or not at all.
-func FuzzDecodeRecords(f *testing.F) {
-	f.Add(atomix.NewAccount(5).Encode())
+// FuzzDecodeObject: an object record decodes canonically or fails with
+// ErrDecode, and every record it accepts is one the state machine can
+// reach, so no transition from it creates value: a lock followed by an
+// abort gives the object back, a commit debits at most what was locked, and
+// a credit adds exactly its amount or is refused.
+func FuzzDecodeObject(f *testing.F) {
+	acct := atomix.NewAccount(100)
+	f.Add(acct.Encode())
+	locked, err := acct.Lock(transfer.ID(), atomix.KindAccount, 40)
+	require.NoError(f, err)
+	f.Add(locked.Encode())
+	coin, err := atomix.NewCoin(7).Lock(transfer.ID(), atomix.KindCoin, 7)
+	require.NoError(f, err)
+	f.Add(coin.Encode())
+	spent, err := coin.Commit(transfer.ID(), coin.Seq)
+	require.NoError(f, err)
+	f.Add(spent.Encode())
+	// A locked account whose lock exceeds its value: its commit would
+	// wrap around to a huge balance unless the decoder refuses it.
+	f.Add(atomix.Object{Kind: atomix.KindAccount, Status: atomix.Locked, Seq: 1, Value: 10, LockTx: transfer.ID(), LockAmount: 40}.Encode())
 	f.Add(seedProof().Vote.Encode())
+	f.Add([]byte{})
+	f.Add([]byte{0xc0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if o, err := atomix.DecodeObject(b); err == nil {
-			require.Equal(t, b, o.Encode())
-		} else {
+		o, err := atomix.DecodeObject(b)
+		if err != nil {
 			require.ErrorIs(t, err, atomix.ErrDecode)
+			return
 		}
-		if v, err := atomix.DecodeVote(b); err == nil {
-			require.Equal(t, b, v.Encode())
-		} else {
+		require.Equal(t, b, o.Encode())
+		// The record's own lock, if any.
+		if c, err := o.Commit(o.LockTx, o.Seq); err == nil {
+			require.LessOrEqual(t, c.Value, o.Value, "commit created value")
+			if o.Kind == atomix.KindAccount {
+				require.Equal(t, o.Value-o.LockAmount, c.Value)
+			}
+		}
+		if a, err := o.Abort(o.LockTx, o.Seq); err == nil {
+			require.Equal(t, o.Value, a.Value)
+			require.Equal(t, atomix.Active, a.Status)
+		}
+		// A fresh lock of what the object holds.
+		amount := min(o.Value, 1)
+		if o.Kind == atomix.KindCoin {
+			amount = o.Value
+		}
+		tx := common.Hash{0xfe}
+		if l, err := o.Lock(tx, o.Kind, amount); err == nil {
+			require.Equal(t, o.Seq+1, l.Seq)
+			back, err := l.Abort(tx, l.Seq)
+			require.NoError(t, err)
+			want := o
+			want.Seq++
+			require.Equal(t, want, back)
+			c, err := l.Commit(tx, l.Seq)
+			require.NoError(t, err)
+			require.LessOrEqual(t, c.Value, o.Value, "commit created value")
+		}
+		if c, err := o.Credit(3); err == nil {
+			require.Equal(t, o.Value+3, c.Value)
+		}
+	})
+}
+
+// FuzzDecodeVote: a vote record decodes canonically or fails with
+// ErrDecode, and an accepted vote respects the limits the proof decoder
+// relies on (a known decision, at most MaxInputs locks).
+func FuzzDecodeVote(f *testing.F) {
+	f.Add(seedProof().Vote.Encode())
+	f.Add(atomix.Vote{Tx: transfer.ID(), Attempt: 3, Shard: shA, Decision: atomix.Reject, Epoch: 1}.Encode())
+	f.Add(atomix.NewAccount(5).Encode())
+	f.Add([]byte{})
+	f.Add([]byte{0xc0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := atomix.DecodeVote(b)
+		if err != nil {
 			require.ErrorIs(t, err, atomix.ErrDecode)
+			return
 		}
+		require.Equal(t, b, v.Encode())
+		require.Contains(t, []atomix.Decision{atomix.Accept, atomix.Reject}, v.Decision)
+		require.LessOrEqual(t, len(v.Locks), atomix.MaxInputs)
+		// The vote inside a proof passes the proof decoder's own checks.
+		p := atomix.Proof{Vote: v, Epoch: v.Epoch, Height: 1}
+		_, err = atomix.DecodeProof(p.Encode())
+		require.NoError(t, err)
 	})
 }

@@ -143,7 +143,25 @@ func DecodeObject(b []byte) (Object, error) {
 	if (o.Kind != KindAccount && o.Kind != KindCoin) || o.Status < Active || o.Status > Spent {
 		return Object{}, fmt.Errorf("%w: object of kind %d, status %d", ErrDecode, o.Kind, o.Status)
 	}
+	if !o.reachable() {
+		return Object{}, fmt.Errorf("%w: %s object of kind %d with lock (%d of %d)", ErrDecode, o.Status, o.Kind, o.LockAmount, o.Value)
+	}
 	return o, nil
+}
+
+// reachable reports whether the transitions can produce o: only a locked
+// object holds a lock, of at most its value (all of it for a coin), and
+// only coins are spent. A record outside these shapes is corrupt; a
+// locked account whose lock exceeds its value would wrap around on commit.
+func (o Object) reachable() bool {
+	switch o.Status {
+	case Locked:
+		return o.Seq > 0 && o.LockAmount > 0 && o.LockAmount <= o.Value &&
+			(o.Kind != KindCoin || o.LockAmount == o.Value)
+	case Spent:
+		return o.Kind == KindCoin && o.LockTx == (common.Hash{}) && o.LockAmount == 0
+	}
+	return o.LockTx == (common.Hash{}) && o.LockAmount == 0
 }
 
 func mustEncode(v any) []byte {
