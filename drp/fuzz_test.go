@@ -220,3 +220,37 @@ func FuzzDKGSignedGarbage(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUnmarshalKeyShare: a persisted key share decodes to a share that
+// matches its group's public polynomial and re-encodes to the same bytes,
+// or fails with ErrDecode. A decoded share signs partials its own group
+// accepts, so a corrupted share file cannot yield a signer whose partials
+// the beacon would later refuse.
+func FuzzUnmarshalKeyShare(f *testing.F) {
+	shares, g := fuzzGroup(f)
+	for _, ks := range shares {
+		raw, err := ks.MarshalBinary()
+		require.NoError(f, err)
+		f.Add(raw)
+	}
+	raw, err := g.MarshalBinary()
+	require.NoError(f, err)
+	f.Add(raw)
+	f.Add([]byte{})
+	f.Add([]byte{0xc3, 0x80, 0x80, 0x80})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ks, err := UnmarshalKeyShare(data)
+		if err != nil {
+			require.ErrorIs(t, err, ErrDecode)
+			return
+		}
+		kg := ks.Group()
+		require.True(t, kg.PublicShare(ks.Index()).Equal(kg.Scheme().KeyGroup().Point().Mul(ks.PriShare().V, nil)))
+		again, err := ks.MarshalBinary()
+		require.NoError(t, err)
+		require.Equal(t, data, again, "a key share has one encoding")
+		p, err := NewSigner(ks).SignPartial(5, nil)
+		require.NoError(t, err)
+		require.NoError(t, kg.VerifyPartial(p, 5, nil))
+	})
+}
