@@ -35,7 +35,7 @@ func run() error {
 	budget := flag.Duration("budget", 0, "crash scenario: stop scheduling kills after this long (0: no limit)")
 	overloadFor := flag.Duration("overload-for", 60*time.Second, "overload scenario: how long to offer 10× the sustainable rate")
 	capacity := flag.Int("mempool-capacity", 0, "per-shard mempool capacity of the nodes (default: the node's)")
-	workers := flag.Int("workers", 0, "concurrent HTTP submitters (default 8; overload 32)")
+	workers := flag.Int("workers", 0, "concurrent HTTP submitters (default 8; overload 128)")
 	window := flag.Int("window", 0, "transfers a sender may have beyond its ledger nonce (default 16; overload 512)")
 	flag.Parse()
 
@@ -59,10 +59,11 @@ func run() error {
 	set(&m.Workers, *workers)
 	set(&m.Window, *window)
 	if *scenario == "overload" {
-		// Flood: more submitters than the node's refusals can slow down,
-		// and windows beyond the node's per-sender and nonce-gap limits.
+		// Flood: enough keep-alive submitters for 10× (the transfers are
+		// signed before the flood), and windows beyond the node's
+		// per-sender and nonce-gap limits.
 		if m.Workers == 0 {
-			m.Workers = 32
+			m.Workers = 128
 		}
 		if m.Window == 0 {
 			m.Window = 512

@@ -91,7 +91,7 @@ type Client struct {
 
 // NewClient returns a client of the API at addr ("127.0.0.1:8645").
 func NewClient(addr string, timeout time.Duration) *Client {
-	return &Client{base: "http://" + addr, http: &http.Client{Timeout: timeout, Transport: &http.Transport{MaxIdleConnsPerHost: 32}}}
+	return &Client{base: "http://" + addr, http: &http.Client{Timeout: timeout, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {

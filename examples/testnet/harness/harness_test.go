@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -93,19 +94,22 @@ func TestRSS(t *testing.T) {
 }
 
 // TestPerturbation is the CI-sized run: 4 node processes, 2 shards, 12
-// seeded perturbations (seed 8 draws all five kinds) under load, then the
-// full audit.
-// IOSTKIT_NODE_BIN names a prebuilt node binary; otherwise it is built.
+// seeded perturbations under load (seed 18 draws each of the six kinds
+// twice), then the full audit. It takes a few minutes, so it runs only with
+// IOSTKIT_PERTURB=1 (.ci/run sets it); IOSTKIT_PERTURB_SEED picks another
+// schedule, IOSTKIT_NODE_BIN a prebuilt node binary (otherwise it is built).
 func TestPerturbation(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts four node processes for a few minutes")
 	}
 	if os.Getenv("IOSTKIT_PERTURB") == "" {
-		// Opt-in until the node's open findings are fixed: this run finds a
-		// double vote after a kill -9 restart (docs/reliability.md,
-		// "Findings"), so it cannot gate CI yet. Run it with
-		// IOSTKIT_PERTURB=1 go test -run TestPerturbation -v ./examples/testnet/harness/
-		t.Skip("set IOSTKIT_PERTURB=1 to run the perturbation testnet (open node findings: docs/reliability.md)")
+		t.Skip("set IOSTKIT_PERTURB=1 to run the perturbation testnet (a few minutes; .ci/run does)")
+	}
+	seed := int64(18) // draws every kind twice
+	if s := os.Getenv("IOSTKIT_PERTURB_SEED"); s != "" {
+		var err error
+		seed, err = strconv.ParseInt(s, 10, 64)
+		require.NoError(t, err, "IOSTKIT_PERTURB_SEED")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
@@ -116,7 +120,7 @@ func TestPerturbation(t *testing.T) {
 		bin, err = BuildNode(ctx, dir)
 		require.NoError(t, err)
 	}
-	m := Manifest{Seed: 8, Perturbations: 12}.WithDefaults() // seed 8 draws every kind
+	m := Manifest{Seed: seed, Perturbations: 12}.WithDefaults()
 	n, err := Start(ctx, m, bin, dir, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() {
@@ -135,6 +139,7 @@ func TestPerturbation(t *testing.T) {
 	require.Greater(t, rep.Audit.OK, 0, "transfers executed")
 	require.Greater(t, rep.Audit.Cross, 0, "cross-shard transfers executed")
 	require.Equal(t, rep.Audit.GenesisSupply, rep.Audit.Supply)
+	// The liveness bound the issue asks for (generous: the machine is shared).
 	require.Less(t, rep.Liveness, time.Duration(m.LivenessBound))
 }
 
