@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/iostkit/iostkit/drp"
 	"github.com/iostkit/iostkit/examples/node/internal/config"
 	"github.com/iostkit/iostkit/pob"
 	"github.com/stretchr/testify/require"
@@ -78,5 +79,55 @@ func FuzzSyncFrom(f *testing.F) {
 		require.Zero(t, done, "a commit without the committee's certificate was executed")
 		require.Zero(t, r.shard.Height())
 		require.Equal(t, head, r.shard.Head())
+	})
+}
+
+// FuzzBeaconPartial is the beacon gossip handler (Node.receive: decode a
+// partial, then beacon.add). Decoding and adding never panic; a round's
+// randomness appears only once threshold genuine partials arrived, and then
+// equals the randomness every honest node recovers; and a refused partial
+// leaves nothing behind, so that a peer gossiping partials that do not
+// verify cannot make the node keep state for rounds of its choosing.
+func FuzzBeaconPartial(f *testing.F) {
+	nd, err := New(config.Config{Shards: 1, Validators: 4, Backend: "memdb", DemoAccounts: 8, Load: config.Load{Rate: -1}}, nil, nil)
+	require.NoError(f, err)
+	f.Cleanup(func() { _ = nd.Close() })
+	ps, err := nd.beacon.partials(7)
+	require.NoError(f, err)
+	ref, err := newBeacon(config.DefaultChainID, 4, func(int) bool { return true })
+	require.NoError(f, err)
+	for _, p := range ps {
+		require.NoError(f, ref.add(p))
+		raw, err := p.MarshalBinary()
+		require.NoError(f, err)
+		f.Add(raw)
+	}
+	want, ok := ref.randomness(7)
+	require.True(f, ok)
+	f.Add([]byte{0xc0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// A node hosting no member of the beacon committee: it only collects.
+		b0 := &beacon{scheme: ref.scheme, group: ref.group, collectors: map[uint64]*drp.RoundCollector{}, done: map[uint64][]byte{}}
+		p, err := drp.UnmarshalPartial(b)
+		if err != nil {
+			require.ErrorIs(t, err, drp.ErrDecode)
+			return
+		}
+		if err := b0.add(p); err != nil {
+			require.Empty(t, b0.collectors, "a refused partial left a round collector")
+			require.Empty(t, b0.done)
+			return
+		}
+		// One partial is below the threshold: no randomness yet.
+		_, ok := b0.randomness(p.Round)
+		require.False(t, ok)
+		if p.Round == 7 {
+			for _, q := range ps {
+				_ = b0.add(q)
+			}
+			got, ok := b0.randomness(7)
+			require.True(t, ok)
+			require.Equal(t, want, got)
+		}
 	})
 }
