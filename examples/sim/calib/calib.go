@@ -28,6 +28,9 @@ type Costs struct {
 	// BLSAggKey is the cost per signer of aggregating public keys (with bdn's
 	// rogue-key coefficients) to verify a certificate.
 	BLSAggKey time.Duration `json:"bls_aggregate_per_key_ns"`
+	// Node are the costs of the example node's own code paths, for
+	// simulating its local mode; absent from older calibrations.
+	Node NodeCosts `json:"node,omitzero"`
 	// Machine describes where the costs were measured.
 	Machine Machine `json:"machine"`
 }
@@ -75,6 +78,9 @@ func (c Costs) Validate() error {
 		if v <= 0 {
 			return fmt.Errorf("%w: %s cost %v", ErrInvalid, name, v)
 		}
+	}
+	if n := c.Node; n.TxSign < 0 || n.HTTPSubmit < 0 || n.StateTransfer < 0 || n.StateAccounts < 0 || n.StateBlockTxs < 0 {
+		return fmt.Errorf("%w: negative node cost", ErrInvalid)
 	}
 	return nil
 }

@@ -58,9 +58,10 @@ func TestDerivedCosts(t *testing.T) {
 // secp256k1 recovery, which costs more than a hash).
 func TestMeasure(t *testing.T) {
 	var ops []string
-	c, err := Measure(Options{Budget: 5 * time.Millisecond, Rounds: 1, Accounts: 100, Signers: 4, Progress: func(op string) { ops = append(ops, op) }})
+	c, err := Measure(Options{Budget: 5 * time.Millisecond, Rounds: 1, Accounts: 100, Signers: 4, StateBlocks: 3, HTTPRequests: 20, Progress: func(op string) { ops = append(ops, op) }})
 	require.NoError(t, err)
-	require.Len(t, ops, 7)
+	require.Len(t, ops, 10)
+	require.True(t, c.Node.Complete())
 	require.Greater(t, c.BLSVerify, c.Ecrecover)
 	require.Greater(t, c.Ecrecover, c.Keccak)
 	require.Positive(t, c.Machine.CPUs)

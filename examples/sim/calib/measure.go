@@ -33,6 +33,16 @@ type Options struct {
 	Accounts int
 	// Signers is the certificate size used to time aggregation. Zero means 64.
 	Signers int
+	// StateAccounts is the number of accounts of the node-state
+	// calibration (NodeCosts.StateTransfer). Zero means 64, the node's demo
+	// accounts that its load generator uses.
+	StateAccounts int
+	// StateBlocks is the number of 256-transfer blocks per timing round of
+	// the node-state calibration. Zero means 120 (one Micro State Block).
+	StateBlocks int
+	// HTTPRequests is the number of requests per timing round of the HTTP
+	// calibration. Zero means 2,000.
+	HTTPRequests int
 	// Progress, if not nil, is called before each operation is timed.
 	Progress func(op string)
 }
@@ -50,11 +60,21 @@ func (o Options) withDefaults() Options {
 	if o.Signers <= 0 {
 		o.Signers = 64
 	}
+	if o.StateAccounts <= 0 {
+		o.StateAccounts = 64
+	}
+	if o.StateBlocks <= 0 {
+		o.StateBlocks = 120
+	}
+	if o.HTTPRequests <= 0 {
+		o.HTTPRequests = 2000
+	}
 	return o
 }
 
 // Measure times every operation of Costs on this machine, in this process.
-// It takes about 7 × Rounds × Budget of wall time.
+// It takes about 7 × Rounds × Budget of wall time, plus the node costs
+// (a few seconds: HTTPRequests round trips and StateBlocks blocks per round).
 func Measure(o Options) (Costs, error) {
 	o = o.withDefaults()
 	var c Costs
@@ -87,6 +107,27 @@ func Measure(o Options) (Costs, error) {
 	step("bls verify", &c.BLSVerify, func() (func() error, int, error) { return setupBLSVerify(scheme) })
 	step("bls aggregate signatures", &c.BLSAggSig, func() (func() error, int, error) { return setupAggregate(suite, scheme, o.Signers, false) })
 	step("bls aggregate keys", &c.BLSAggKey, func() (func() error, int, error) { return setupAggregate(suite, scheme, o.Signers, true) })
+	node := func(name string, dst *time.Duration, measure func() (time.Duration, error)) {
+		if err != nil {
+			return
+		}
+		if o.Progress != nil {
+			o.Progress(name)
+		}
+		d, e := measure()
+		if e != nil {
+			err = fmt.Errorf("calib: %s: %w", name, e)
+			return
+		}
+		*dst = max(d, 1)
+	}
+	step("secp256k1 sign", &c.Node.TxSign, setupSign)
+	node("http submit", &c.Node.HTTPSubmit, func() (time.Duration, error) { return measureHTTP(o.HTTPRequests, o.Rounds) })
+	const blockTxs = 256
+	node("microstate transfer", &c.Node.StateTransfer, func() (time.Duration, error) {
+		return measureState(o.StateAccounts, blockTxs, o.StateBlocks, o.Rounds)
+	})
+	c.Node.StateAccounts, c.Node.StateBlockTxs = o.StateAccounts, blockTxs
 	if err != nil {
 		return Costs{}, err
 	}

@@ -50,6 +50,15 @@ type Config struct {
 	// receiving validator. Transfers are still checked and executed per
 	// validator.
 	HostCores int
+	// NodeLoop, with HostCores, simulates the example node's local mode
+	// more closely: each shard is one serial loop driven by a ticker that
+	// waits while the loop is busy, exchanging its members' messages in
+	// memory (up to 64 rounds per tick) and executing each finalized block
+	// once per shard; transfers are admitted over the node's HTTP API
+	// (with the load generator's signing on the same machine) and recovered
+	// once, at admission. It needs the calibration's node costs
+	// (calib.NodeCosts) and supports crash faults only. See nodeloop.go.
+	NodeLoop bool
 	// Warmup is simulated before measuring; Duration is the measured window.
 	Warmup, Duration time.Duration
 	// Net describes the links between validators.
@@ -115,6 +124,17 @@ func (c Config) Validate() error {
 		return errors.New("shardsim: faulty fraction must be in [0, 1)")
 	case c.Protocol.TicksPerSecond() <= 0:
 		return errors.New("shardsim: protocol ticks per second must be positive")
+	}
+	if c.NodeLoop {
+		switch {
+		case c.HostCores <= 0:
+			return errors.New("shardsim: NodeLoop needs HostCores")
+		case c.Behaviour == Twins && c.Faulty > 0:
+			return errors.New("shardsim: NodeLoop supports crash faults only")
+		}
+		if err := c.Costs.NodeCheck(); err != nil {
+			return err
+		}
 	}
 	if err := c.Net.Validate(); err != nil {
 		return err

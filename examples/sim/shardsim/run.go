@@ -96,6 +96,11 @@ type runner struct {
 	gen     generator
 	imports map[[2]uint64]bool // (batch, destination) already queued
 
+	host      *des.CPU     // the shared CPU (HostCores)
+	node      []*nodeShard // NodeLoop: each shard's loop
+	nodeMsgs  uint64       // NodeLoop: messages handed over in memory
+	nodeBytes uint64
+
 	opt, fin, cross Histogram
 	committed       uint64
 	committedAll    uint64
@@ -117,12 +122,29 @@ func Run(cfg Config) (Result, error) {
 	r.gen = generator{w: cfg.Workload, acc: newAccounts(cfg.Workload.Accounts, uint32(cfg.Shards)), rng: r.sim.Rand()}
 	r.sim.Every(cfg.Workload.Batch, func() bool {
 		for _, a := range r.gen.next(r.sim.Now()) {
-			r.shards[a.from].pool.add(chunk{arrived: a.at, to: a.to, n: a.n})
+			ch := chunk{arrived: a.at, to: a.to, n: a.n}
+			if cfg.NodeLoop {
+				r.nodeAdmit(a.from, ch)
+				continue
+			}
+			r.shards[a.from].pool.add(ch)
 		}
 		return true
 	})
 	tick := time.Second / time.Duration(cfg.Protocol.TicksPerSecond())
+	if cfg.NodeLoop {
+		for s := range r.shards {
+			r.node = append(r.node, &nodeShard{inbox: map[*instance][]delivery{}})
+			r.sim.Every(tick, func() bool {
+				r.nodeTick(s)
+				return true
+			})
+		}
+	}
 	for _, in := range r.all {
+		if cfg.NodeLoop {
+			break
+		}
 		r.sim.Every(tick, func() bool {
 			if in.down {
 				return true
@@ -157,6 +179,7 @@ func (r *runner) build() error {
 	if cfg.HostCores > 0 {
 		host = des.NewCPU(r.sim, cfg.HostCores)
 	}
+	r.host = host
 	for s := range cfg.Shards {
 		st := &shardState{finalAt: map[uint64][32]byte{}, conflicted: map[uint64]bool{}}
 		for m := range cfg.Committee {
@@ -287,12 +310,17 @@ func (r *runner) receive(in *instance, from int, msg any, meta MsgMeta, checked 
 			share = v
 		}
 	}
-	n := int(math.Ceil(float64(r.payloadTxs(meta.Payloads)) * min(max(share, 0), 1)))
+	n := sampled(r.payloadTxs(meta.Payloads), share)
 	if n == 0 {
 		in.cpu.Run(cost, step)
 		return
 	}
 	r.parallel(in, cost+time.Duration(n)*c.TxVerify(), 0, step)
+}
+
+// sampled is how many of n transfers a member re-checks at share.
+func sampled(n int, share float64) int {
+	return int(math.Ceil(float64(n) * min(max(share, 0), 1)))
 }
 
 // parallel spreads work over all of a node's cores (signature checks are
@@ -328,6 +356,12 @@ func (r *runner) pull(in *instance) []byte {
 		return nil
 	}
 	b := r.cut(in)
+	if r.cfg.NodeLoop {
+		// The node recovered every signer at admission and executes at
+		// finality: taking transfers from the pool is all (its CPU time is
+		// the loop's).
+		return encodePayload(b.shard, b.id)
+	}
 	c := r.cfg.Costs
 	// The proposer checks every signature and executes every transfer
 	// before it signs a block of them: its next jobs queue behind this.
@@ -397,6 +431,12 @@ func (r *runner) onFinal(in *instance, blk Block) {
 	if n, agg := r.payloadTxs(blk.Payloads), blk.Aggregated; n > 0 || agg > 0 {
 		in.cpu.Run(time.Duration(n)*r.cfg.Costs.TxExecute()+r.cfg.Costs.CertAggregate(agg), nil)
 	}
+	r.recordFinal(in, blk)
+}
+
+// recordFinal records that honest member in finalized blk: safety check,
+// window counts, and the finalization of its batches.
+func (r *runner) recordFinal(in *instance, blk Block) {
 	if !in.honest {
 		return
 	}
@@ -469,6 +509,18 @@ func (r *runner) sendProof(from *instance, b *batch, dest uint32) {
 			n += ch.n
 		}
 	}
+	if r.cfg.NodeLoop {
+		// One process: the destination shard's runner sees the source's
+		// finalized export at once and its producer proposes the credit.
+		key := [2]uint64{b.id, uint64(dest)}
+		if !r.imports[key] {
+			r.imports[key] = true
+			for _, ch := range chunks {
+				r.shards[dest].pool.add(ch)
+			}
+		}
+		return
+	}
 	depth := int(math.Ceil(math.Log2(float64(max(b.txs, 2)))))
 	size := 96 + r.cfg.Committee/8 + n*(r.cfg.TxSize+32*depth)
 	c := r.cfg.Costs
@@ -538,6 +590,6 @@ func (r *runner) result() Result {
 		res.Backlog += st.pool.size
 	}
 	ns := r.net.Stats()
-	res.Messages, res.Bytes = ns.Delivered, ns.Bytes
+	res.Messages, res.Bytes = ns.Delivered+r.nodeMsgs, ns.Bytes+r.nodeBytes
 	return res
 }
