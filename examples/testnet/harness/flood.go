@@ -29,6 +29,9 @@ type flood struct {
 
 	sent     atomic.Int64 // requests made
 	answered atomic.Int64
+	// busy and full count transfers not offered: every submitter busy, or
+	// no sender with room in its window.
+	busy, full atomic.Int64
 	latency  atomic.Int64 // summed request time, ns
 }
 
@@ -117,7 +120,7 @@ func (f *flood) run(ctx context.Context, rate, workers int) {
 		fs *floodSender
 		k  int
 	}
-	jobs := make(chan job, workers)
+	jobs := make(chan job, 8*workers) // a late dispatcher tick sends a burst
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -161,12 +164,14 @@ func (f *flood) run(ctx context.Context, rate, workers int) {
 				fs, k, ok := f.take(next)
 				if !ok {
 					f.l.dropped.Add(1)
+					f.full.Add(1)
 					continue
 				}
 				select {
 				case jobs <- job{fs, k}:
 				default:
 					f.l.dropped.Add(1) // every submitter busy: not offered
+					f.busy.Add(1)
 					fs.mu.Lock()
 					fs.cursor = min(fs.cursor, k)
 					fs.mu.Unlock()

@@ -26,6 +26,9 @@ type OverloadReport struct {
 	// MeanLatency the mean time a request took to be answered.
 	Achieved    float64
 	MeanLatency time.Duration
+	// NotSentBusy and NotSentFull split the transfers the overload did not
+	// offer: every submitter busy, or every sender's window full.
+	NotSentBusy, NotSentFull int64
 	// For is how long the overload lasted.
 	For time.Duration
 	// Windows are the finalized rates of consecutive 10 s windows of the
@@ -78,7 +81,7 @@ func (r OverloadReport) Summary() string {
 		refused = append(refused, fmt.Sprintf("%s %d", c, r.Load.Refused[c]))
 	}
 	fmt.Fprintf(&b, "| refused, by reason | %s |\n", strings.Join(refused, ", "))
-	fmt.Fprintf(&b, "| not sent (submitters busy or sender windows full) / no answer | %d / %d |\n", r.Load.Dropped, r.Load.Transport)
+	fmt.Fprintf(&b, "| not sent: submitters busy / sender windows full; no answer | %d / %d; %d |\n", r.NotSentBusy, r.NotSentFull, r.Load.Transport)
 	var ws []string
 	for _, w := range r.Windows {
 		ws = append(ws, fmt.Sprintf("%.1f", w))
@@ -235,6 +238,7 @@ func Overload(ctx context.Context, n *Network, d time.Duration, log io.Writer) (
 	if a := fl.sent.Load(); a > 0 {
 		rep.MeanLatency = time.Duration(fl.latency.Load() / a)
 	}
+	rep.NotSentBusy, rep.NotSentFull = fl.busy.Load(), fl.full.Load()
 	after := load.Stats()
 	rep.Load = LoadStats{Signed: after.Signed - before.Signed, Offered: after.Offered - before.Offered, Accepted: after.Accepted - before.Accepted,
 		Dropped: after.Dropped - before.Dropped, Transport: after.Transport - before.Transport, Refused: map[string]int{}}

@@ -71,6 +71,21 @@ func (r Report) RejoinStats(kinds ...Kind) (n int, median, worst time.Duration) 
 	return len(ds), ds[len(ds)/2], ds[len(ds)-1]
 }
 
+// rejoinQuantile returns the q-quantile of the rejoin times of kinds.
+func (r Report) rejoinQuantile(q float64, kinds ...Kind) time.Duration {
+	var ds []time.Duration
+	for _, a := range r.Applied {
+		if a.Err == "" && (len(kinds) == 0 || slices.Contains(kinds, a.Kind)) {
+			ds = append(ds, a.Rejoin)
+		}
+	}
+	if len(ds) == 0 {
+		return 0
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[min(len(ds)-1, int(q*float64(len(ds))))]
+}
+
 // Summary formats the report as Markdown.
 func (r Report) Summary() string {
 	var b strings.Builder
@@ -91,7 +106,25 @@ func (r Report) Summary() string {
 	fmt.Fprintf(&b, "| perturbations applied | %d (%s) |\n", len(r.Applied), strings.Join(ks, ", "))
 	for _, k := range AllKinds {
 		if n, med, worst := r.RejoinStats(k); n > 0 {
-			fmt.Fprintf(&b, "| rejoin after %s (median / max) | %s / %s |\n", k, med.Round(10*time.Millisecond), worst.Round(10*time.Millisecond))
+			fmt.Fprintf(&b, "| rejoin after %s (median / p90 / max) | %s / %s / %s |\n", k, med.Round(10*time.Millisecond),
+				r.rejoinQuantile(0.9, k).Round(10*time.Millisecond), worst.Round(10*time.Millisecond))
+		}
+	}
+	if len(r.Applied) > 0 && len(m.Kinds) == 1 && m.Kinds[0] == Kill {
+		// crash runs: who was killed how often, and how each rejoined
+		per := map[int][]time.Duration{}
+		for _, a := range r.Applied {
+			if a.Err == "" {
+				per[a.Nodes[0]] = append(per[a.Nodes[0]], a.Rejoin)
+			}
+		}
+		for i := 0; i < m.Validators; i++ {
+			ds := per[i]
+			if len(ds) == 0 {
+				continue
+			}
+			sort.Slice(ds, func(a, b int) bool { return ds[a] < ds[b] })
+			fmt.Fprintf(&b, "| node %d: kills, rejoin median / max | %d, %s / %s |\n", i, len(ds), ds[len(ds)/2].Round(10*time.Millisecond), ds[len(ds)-1].Round(10*time.Millisecond))
 		}
 	}
 	fmt.Fprintf(&b, "| run time | %s |\n", r.Elapsed.Round(time.Second))
