@@ -32,7 +32,7 @@ type flood struct {
 	// busy and full count transfers not offered: every submitter busy, or
 	// no sender with room in its window.
 	busy, full atomic.Int64
-	latency  atomic.Int64 // summed request time, ns
+	latency    atomic.Int64 // summed request time, ns
 }
 
 type floodSender struct {
