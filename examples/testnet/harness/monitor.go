@@ -23,6 +23,11 @@ type rootKey struct {
 // state root.
 type Monitor struct {
 	net *Network
+	// polling serializes the polls of one node (the run loop and the
+	// perturbations both poll): observations of a node must be recorded
+	// in the order they were read, or a slow earlier read would look like
+	// its height going back.
+	polling []sync.Mutex
 
 	mu          sync.Mutex
 	roots       map[rootKey]map[string][]int
@@ -36,7 +41,7 @@ type Monitor struct {
 
 // NewMonitor returns a monitor of n; Run starts it.
 func NewMonitor(n *Network) *Monitor {
-	m := &Monitor{net: n, roots: map[rootKey]map[string][]int{}, last: make([]Status, len(n.Nodes)), probes: make([]common.Address, n.M.Shards)}
+	m := &Monitor{net: n, polling: make([]sync.Mutex, len(n.Nodes)), roots: map[rootKey]map[string][]int{}, last: make([]Status, len(n.Nodes)), probes: make([]common.Address, n.M.Shards)}
 	found := 0
 	for i := 0; found < n.M.Shards && i < 10_000; i++ {
 		a := crypto.PubkeyToAddress(DemoKey(i).PublicKey)
@@ -72,6 +77,8 @@ func (m *Monitor) Poll(ctx context.Context) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			m.polling[nd.Index].Lock()
+			defer m.polling[nd.Index].Unlock()
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			defer cancel()
 			st, err := nd.API.Status(cctx)
