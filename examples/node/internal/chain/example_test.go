@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	dbm "github.com/cometbft/cometbft-db"
+	"github.com/iostkit/iostkit/atomix"
 	"github.com/iostkit/iostkit/eds"
 	"github.com/iostkit/iostkit/examples/node/internal/chain"
 	"github.com/iostkit/iostkit/examples/node/internal/mempool"
@@ -17,12 +18,12 @@ import (
 func Example() {
 	g, _ := chain.NewGenesis(2, nil)
 	pool, _ := mempool.New(mempool.Config{})
-	sh, _ := chain.NewShard(chain.Executor{ChainID: 1, Shard: 0, Shards: 1}, state.NewMem(), dbm.NewMemDB(), pool, g)
+	// Without an atomix verifier the shard runs intra-shard transfers only.
+	sh, _ := chain.NewShard(chain.Executor{ChainID: 1, Shard: 0, Shards: 1}, state.NewMem(), dbm.NewMemDB(), pool, g, atomix.Verifier{})
 
 	tx, _ := txn.Sign(txn.Unsigned{ChainID: 1, Shard: eds.ShardOf(chain.DemoAddress(0), 1), To: chain.DemoAddress(1), Amount: 250}, chain.DemoKey(0))
-	none := func(chain.Credit) error { return chain.ErrUnprovenCredit }
-	b1, _ := sh.Commit(chain.Block{Height: 1, Txs: [][]byte{tx.Bytes()}}, none)
-	b2, _ := sh.Commit(chain.Block{Height: 2, Txs: [][]byte{tx.Bytes()}}, none)
+	b1, _ := sh.Commit(chain.Block{Height: 1, Txs: [][]byte{tx.Bytes()}})
+	b2, _ := sh.Commit(chain.Block{Height: 2, Txs: [][]byte{tx.Bytes()}})
 	acct, _ := sh.Account(chain.DemoAddress(1))
 	fmt.Println(b1.Receipts[0].OK, b2.Receipts[0].OK, b2.Receipts[0].Err)
 	fmt.Println(acct.Balance, sh.Height())

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/iostkit/iostkit/atomix"
 	"github.com/iostkit/iostkit/eds"
 	"github.com/iostkit/iostkit/examples/node/internal/txn"
 	"github.com/iostkit/iostkit/token"
@@ -18,13 +19,6 @@ var (
 	// ErrWrongShard means a transaction signed for another shard than its
 	// sender's, or sent to a shard that does not own its sender.
 	ErrWrongShard = errors.New("chain: wrong shard id")
-	// ErrDuplicateCredit means a cross-shard credit already applied.
-	ErrDuplicateCredit = errors.New("chain: cross-shard credit already applied")
-	// ErrUnprovenCredit means a credit without a matching finalized export.
-	ErrUnprovenCredit = errors.New("chain: credit has no finalized export")
-	// ErrWait means a block cannot execute yet: one of its credits names a
-	// source block this node has not finalized. Retry after it has.
-	ErrWait = errors.New("chain: waiting for a source shard")
 )
 
 // Executor applies the transactions of one shard to a token ledger.
@@ -53,17 +47,10 @@ func (e Executor) Check(t *txn.Tx) error {
 
 // Validate is the stateless validity rule of a block transaction — the rule
 // consensus judges fraud proofs by: a user transaction must decode and pass
-// Check; a credit must decode and pay an account of this shard.
+// Check; an atomix message must decode and involve this shard.
 func (e Executor) Validate(tx []byte) error {
-	if IsCredit(tx) {
-		c, err := DecodeCredit(tx)
-		if err != nil {
-			return err
-		}
-		if s := eds.ShardOf(c.To, e.Shards); s != e.Shard || c.FromShard == e.Shard || c.FromShard >= e.Shards {
-			return fmt.Errorf("%w: credit from shard %d to an account of shard %d", ErrWrongShard, c.FromShard, s)
-		}
-		return nil
+	if IsAtomix(tx) {
+		return validateAtomix(tx, e.Shard, e.Shards)
 	}
 	t, err := e.Cache.Decode(tx)
 	if err != nil {
@@ -95,34 +82,6 @@ func (e Executor) ApplyTx(store token.Store, t *txn.Tx, h uint64) (*Export, erro
 	}, nil
 }
 
-// CreditKey is the state key that marks a credit as applied: one marker per
-// exporting transaction, so a replayed credit is refused forever.
-func CreditKey(c Credit) []byte {
-	k := append([]byte("xshard/in/"), byte(c.FromShard>>24), byte(c.FromShard>>16), byte(c.FromShard>>8), byte(c.FromShard))
-	return append(k, c.TxHash.Bytes()...)
-}
-
-// ApplyCredit imports c into store unless it was applied before.
-func (e Executor) ApplyCredit(store token.Store, c Credit) error {
-	if s := eds.ShardOf(c.To, e.Shards); s != e.Shard {
-		return fmt.Errorf("%w: credit for %s belongs to shard %d", ErrWrongShard, c.To, s)
-	}
-	key := CreditKey(c)
-	if v, err := store.Get(key); err != nil {
-		return err
-	} else if v != nil {
-		return fmt.Errorf("%w: %s from shard %d", ErrDuplicateCredit, c.TxHash, c.FromShard)
-	}
-	l, err := token.NewLedger(store, token.Config{})
-	if err != nil {
-		return err
-	}
-	if err := l.Import(c.To, token.Amount(c.Amount)); err != nil {
-		return err
-	}
-	return store.Set(key, []byte{1})
-}
-
 // Receipt is the outcome of one block transaction. A finalized block may
 // hold transactions that fail (consensus only samples validity, and two
 // producers' optimistic blocks may conflict): they are recorded as failed
@@ -136,47 +95,59 @@ type Receipt struct {
 	Sender common.Address
 }
 
-// CreditCheck tells the executor whether a credit's export is finalized on
-// its source shard: nil if so, ErrWait if the source shard has not reached
-// FromHeight on this node yet, ErrUnprovenCredit if it has and holds no
-// such export.
-type CreditCheck func(Credit) error
+// reverter is the store capability of undoing a failed transaction's
+// writes (state.Overlay has it).
+type reverter interface {
+	Mark() int
+	Revert(mark int)
+}
 
-// Execute runs a finalized block's transactions at height h on store, in
-// order. It fails only with ErrWait (nothing applied; retry later) or a
-// store error.
-func (e Executor) Execute(store token.Store, txs [][]byte, h uint64, check CreditCheck) ([]Receipt, error) {
-	for _, raw := range txs {
-		if IsCredit(raw) {
-			if c, err := DecodeCredit(raw); err == nil && errors.Is(check(c), ErrWait) {
-				return nil, fmt.Errorf("%w: shard %d height %d", ErrWait, c.FromShard, c.FromHeight)
-			}
-		}
-	}
-	out := make([]Receipt, 0, len(txs))
+// execute runs a finalized block's transactions at height h, in epoch, on
+// store, in order: transfers on the token ledger, cross-shard transfers and
+// atomix messages through x. It fails only on a store error; a transaction
+// that fails is recorded as failed and changes nothing.
+func (e Executor) execute(store token.Store, txs [][]byte, h, epoch uint64, x *cross, out *CrossReady) ([]Receipt, error) {
+	rv, _ := store.(reverter)
+	receipts := make([]Receipt, 0, len(txs))
 	for _, raw := range txs {
 		r := Receipt{Hash: crypto.Keccak256Hash(raw)}
+		mark := 0
+		if rv != nil {
+			mark = rv.Mark()
+		}
 		var err error
-		if IsCredit(raw) {
-			var c Credit
-			if c, err = DecodeCredit(raw); err == nil {
-				if err = check(c); err == nil {
-					err = e.ApplyCredit(store, c)
-				}
-				r.Credit = &c
+		if IsAtomix(raw) {
+			var m atomix.Message
+			if err = e.Validate(raw); err == nil {
+				m, err = DecodeAtomix(raw)
+			}
+			if err == nil && x == nil {
+				err = ErrNoCross
+			}
+			if err == nil {
+				r.Credit, err = x.deliver(store, m, h, out)
 			}
 		} else {
 			var t *txn.Tx
 			if t, err = e.Cache.Decode(raw); err == nil {
 				r.Sender = t.From()
-				r.Export, err = e.ApplyTx(store, t, h)
+				if r.Export, err = e.ApplyTx(store, t, h); err == nil && r.Export != nil {
+					if x == nil {
+						err = ErrNoCross
+					} else {
+						err = x.lock(store, *r.Export, epoch, h, out)
+					}
+				}
 			}
 		}
 		r.OK = err == nil
 		if err != nil {
-			r.Err = err.Error()
+			r.Err, r.Export, r.Credit = err.Error(), nil, nil
+			if rv != nil {
+				rv.Revert(mark)
+			}
 		}
-		out = append(out, r)
+		receipts = append(receipts, r)
 	}
-	return out, nil
+	return receipts, nil
 }

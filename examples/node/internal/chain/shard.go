@@ -1,15 +1,16 @@
 package chain
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
 
 	dbm "github.com/cometbft/cometbft-db"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/iostkit/iostkit/atomix"
 	"github.com/iostkit/iostkit/eds"
 	"github.com/iostkit/iostkit/examples/node/internal/mempool"
 	"github.com/iostkit/iostkit/examples/node/internal/state"
@@ -37,6 +38,9 @@ type Block struct {
 	Txs      [][]byte
 	Receipts []Receipt
 	Raw      []byte
+	// Cross is what executing the block asked of the node for atomix (not
+	// stored).
+	Cross CrossReady `rlp:"-"`
 	// EndOfEpoch marks the last block of an epoch (not stored: the
 	// backend learns it at commit).
 	EndOfEpoch bool `rlp:"-"`
@@ -47,26 +51,28 @@ type Block struct {
 var (
 	keyHeight = []byte("chain/height")
 	keyHead   = []byte("chain/head")
+	keyEpoch  = []byte("chain/epoch")
 )
 
 // Shard is one shard's chain as a node holds it: committed state, mempool,
-// finalized blocks and the cross-shard exports they produced. It is safe for
-// concurrent use; Commit calls must come from one goroutine.
+// finalized blocks, and the shard's atomix machine for cross-shard
+// transfers. It is safe for concurrent use; Commit calls must come from one
+// goroutine.
 type Shard struct {
 	Exec   Executor
 	state  state.Backend
 	blocks dbm.DB
 	pool   *mempool.Pool
-
-	mu      sync.RWMutex
-	exports map[common.Hash]Export
+	x      *cross
 }
 
 // NewShard opens a shard over a state backend and a block store. A backend
 // at version zero gets the shard's part of the genesis g as its first
 // commit; otherwise the shard resumes at the height its state records.
-func NewShard(exec Executor, backend state.Backend, blocks dbm.DB, pool *mempool.Pool, g Genesis) (*Shard, error) {
-	s := &Shard{Exec: exec, state: backend, blocks: blocks, pool: pool, exports: map[common.Hash]Export{}}
+// verifier checks other shards' atomix proofs. A zero verifier (no Certs) leaves atomix out: the shard then
+// refuses cross-shard transfers at execution.
+func NewShard(exec Executor, backend state.Backend, blocks dbm.DB, pool *mempool.Pool, g Genesis, verifier atomix.Verifier) (*Shard, error) {
+	s := &Shard{Exec: exec, state: backend, blocks: blocks, pool: pool}
 	if backend.Version() == 0 {
 		o := state.NewOverlay(backend)
 		if err := g.Apply(o, exec.Shard, exec.Shards); err != nil {
@@ -76,18 +82,18 @@ func NewShard(exec Executor, backend state.Backend, blocks dbm.DB, pool *mempool
 			return nil, err
 		}
 	}
-	// Rebuild the export index from stored blocks (exports are needed by
-	// other shards' credits until they are applied).
-	for h := uint64(1); h <= s.Height(); h++ {
-		b, ok := s.Block(h)
-		if !ok {
-			break
+	if verifier.Certs != nil {
+		var epoch uint64
+		if raw, err := backend.Get(keyEpoch); err != nil {
+			return nil, err
+		} else if len(raw) == 8 {
+			epoch = binary.BigEndian.Uint64(raw)
 		}
-		for _, r := range b.Receipts {
-			if r.Export != nil {
-				s.exports[r.Export.TxHash] = *r.Export
-			}
+		x, err := newCross(exec.Shard, backend, verifier, epoch)
+		if err != nil {
+			return nil, err
 		}
+		s.x = x
 	}
 	return s, nil
 }
@@ -173,22 +179,35 @@ func (s *Shard) Block(h uint64) (*Block, bool) {
 }
 
 // Commit executes a finalized block at the next height and makes its writes
-// the next state version. It returns ErrWait, having changed nothing, when a
-// credit's source block is not yet known here.
-func (s *Shard) Commit(b Block, check CreditCheck) (*Block, error) {
+// the next state version. The returned block's Cross holds what its atomix
+// machine asks of the node (messages for other shards, votes to certify).
+func (s *Shard) Commit(b Block) (*Block, error) {
 	if b.Height != s.Height()+1 {
 		return nil, fmt.Errorf("%w: height %d, committed %d", ErrBadHeight, b.Height, s.Height())
 	}
 	o := state.NewOverlay(s.state)
-	receipts, err := s.Exec.Execute(o, b.Txs, b.Height, check)
+	if s.x != nil {
+		s.x.mu.Lock()
+		defer s.x.mu.Unlock()
+		s.x.begin(o, b.Epoch)
+	}
+	receipts, err := s.Exec.execute(o, b.Txs, b.Height, b.Epoch, s.x, &b.Cross)
 	if err != nil {
 		return nil, err
+	}
+	if s.x != nil {
+		if err := s.x.end(o, b.Height, &b.Cross); err != nil {
+			return nil, err
+		}
 	}
 	b.Receipts = receipts
 	if err := o.Set(keyHeight, binary.BigEndian.AppendUint64(nil, b.Height)); err != nil {
 		return nil, err
 	}
 	if err := o.Set(keyHead, b.Hash.Bytes()); err != nil {
+		return nil, err
+	}
+	if err := o.Set(keyEpoch, binary.BigEndian.AppendUint64(nil, b.Epoch)); err != nil {
 		return nil, err
 	}
 	// Block first, then state: a crash in between leaves a stored block
@@ -204,32 +223,64 @@ func (s *Shard) Commit(b Block, check CreditCheck) (*Block, error) {
 		return nil, fmt.Errorf("shard %d commit %d: %w", s.Exec.Shard, b.Height, err)
 	}
 	var senders []common.Address
-	s.mu.Lock()
 	for _, r := range receipts {
-		if r.Export != nil {
-			s.exports[r.Export.TxHash] = *r.Export
-		}
 		if r.Sender != (common.Address{}) {
 			senders = append(senders, r.Sender)
 		}
 	}
-	s.mu.Unlock()
 	s.pool.Committed(s.Nonce, senders...)
 	return &b, nil
 }
 
-// ExportOf returns the finalized export of transaction h.
-func (s *Shard) ExportOf(h common.Hash) (Export, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	x, ok := s.exports[h]
-	return x, ok
+// Certified hands the shard's atomix machine the proof of one of its
+// votes; what it then asks of the node comes out of TakeCross.
+func (s *Shard) Certified(p atomix.Proof) error {
+	if s.x == nil {
+		return ErrNoCross
+	}
+	return s.x.certified(p)
 }
 
-// Credited reports whether the credit of c is applied in committed state.
-func (s *Shard) Credited(c Credit) bool {
-	v, err := s.state.Get(CreditKey(c))
-	return err == nil && v != nil
+// TakeCross returns and clears what the atomix machine asked of the node
+// outside blocks: at open (sessions pending at a restart) and after
+// Certified.
+func (s *Shard) TakeCross() CrossReady {
+	if s.x == nil {
+		return CrossReady{}
+	}
+	return s.x.take()
+}
+
+// ProveVote builds the Merkle part of an atomix proof: that the block at
+// height wrote the vote record, against the block's commitment.
+func (s *Shard) ProveVote(height uint64, v atomix.Vote) (root common.Hash, proof []byte, err error) {
+	wp, ok := s.state.(WriteProver)
+	if !ok {
+		return common.Hash{}, nil, fmt.Errorf("%w: the state backend proves no writes", ErrNoCross)
+	}
+	// The backend counts the genesis commit as its first version, so block
+	// h is version h + (version − height).
+	version := height + uint64(s.state.Version()) - s.Height()
+	c, w, err := wp.ProveWrite(version, atomix.VoteKey(v.Tx, v.Attempt))
+	if err != nil {
+		return common.Hash{}, nil, err
+	}
+	if !bytes.Equal(w.Write.Value, v.Encode()) {
+		return common.Hash{}, nil, fmt.Errorf("%w: block %d wrote another vote record", ErrBadVoteProof, height)
+	}
+	enc, err := VoteProof{Commit: c, Write: w}.Encode()
+	return c.Commitment, enc, err
+}
+
+// Sessions is the number of cross-shard sessions the shard's atomix
+// machine still tracks.
+func (s *Shard) Sessions() int {
+	if s.x == nil {
+		return 0
+	}
+	s.x.mu.Lock()
+	defer s.x.mu.Unlock()
+	return s.x.m.Sessions()
 }
 
 // Close closes the state backend and the block store.
@@ -248,19 +299,30 @@ type storedBlock struct {
 	OK     []bool
 	Errs   []string
 	Raw    []byte
+	// Credits are the cross-shard credits the block's atomix messages
+	// applied, by transaction index.
+	Credits []storedCredit `rlp:"optional"`
+}
+
+type storedCredit struct {
+	Index  uint64
+	Credit Credit
 }
 
 func newStored(b *Block) storedBlock {
 	sb := storedBlock{Height: b.Height, Hash: b.Hash, Parent: b.Parent, Epoch: b.Epoch, TimeMs: b.TimeMs, Txs: b.Txs, Raw: b.Raw}
-	for _, r := range b.Receipts {
+	for i, r := range b.Receipts {
 		sb.OK = append(sb.OK, r.OK)
 		sb.Errs = append(sb.Errs, r.Err)
+		if r.Credit != nil {
+			sb.Credits = append(sb.Credits, storedCredit{Index: uint64(i), Credit: *r.Credit})
+		}
 	}
 	return sb
 }
 
-// block rebuilds the receipts' derived fields (sender, export, credit)
-// from the transactions, which determine them.
+// block rebuilds the receipts' derived fields (sender, export) from the
+// transactions, which determine them, and the credits from the record.
 func (sb storedBlock) block(e Executor) *Block {
 	b := &Block{Height: sb.Height, Hash: sb.Hash, Parent: sb.Parent, Epoch: sb.Epoch, TimeMs: sb.TimeMs, Txs: sb.Txs, Raw: sb.Raw}
 	for i, raw := range sb.Txs {
@@ -268,9 +330,11 @@ func (sb storedBlock) block(e Executor) *Block {
 		if i < len(sb.OK) {
 			r.OK, r.Err = sb.OK[i], sb.Errs[i]
 		}
-		if c, err := DecodeCredit(raw); err == nil {
-			r.Credit = &c
-		} else if t, err := txn.Decode(raw); err == nil {
+		if IsAtomix(raw) {
+			b.Receipts = append(b.Receipts, r)
+			continue
+		}
+		if t, err := txn.Decode(raw); err == nil {
 			r.Sender = t.From()
 			if to := eds.ShardOf(t.To, e.Shards); r.OK && to != e.Shard {
 				r.Export = &Export{
@@ -281,16 +345,11 @@ func (sb storedBlock) block(e Executor) *Block {
 		}
 		b.Receipts = append(b.Receipts, r)
 	}
-	return b
-}
-
-// Exports lists every finalized export of this shard known to the node.
-func (s *Shard) Exports() []Export {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Export, 0, len(s.exports))
-	for _, x := range s.exports {
-		out = append(out, x)
+	for _, c := range sb.Credits {
+		if c.Index < uint64(len(b.Receipts)) {
+			cr := c.Credit
+			b.Receipts[c.Index].Credit = &cr
+		}
 	}
-	return out
+	return b
 }

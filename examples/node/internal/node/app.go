@@ -14,8 +14,13 @@ import (
 // optimistic block was lost, say).
 const inflightFor = 64
 
+// atomixInflight is how many heights a proposed atomix message is
+// assumed to be on its way before it is offered again: short, because a
+// message that misses the epoch it was certified in goes stale.
+const atomixInflight = 8
+
 // app is pob's Application for one validator of one shard: the shard's
-// mempool and pending cross-shard credits as block content, the executor's
+// mempool and pending atomix messages as block content, the executor's
 // stateless rule as validity.
 type app struct {
 	n        *Node
@@ -25,7 +30,7 @@ type app struct {
 
 	mu       sync.Mutex
 	inflight map[common.Address][2]uint64 // sender → (next nonce, height proposed)
-	credits  map[common.Hash]uint64       // credit → height proposed
+	credits  map[common.Hash]uint64       // atomix message → height proposed
 }
 
 var _ pob.Application = (*app)(nil)
@@ -38,8 +43,8 @@ func newApp(n *Node, sh *chain.Shard, producer, routes int) *app {
 // Validate implements pob.TxValidator.
 func (a *app) Validate(tx []byte) error { return a.shard.Exec.Validate(tx) }
 
-// Propose implements pob.Application: pending credits first (they unblock
-// funds already debited elsewhere), then executable transfers. A believable
+// Propose implements pob.Application: pending atomix messages first (they
+// settle funds already locked elsewhere), then executable transfers. A believable
 // producer takes only the senders routed to it, so two producers never
 // offer the same sender's nonces.
 func (a *app) Propose(height uint64, max int) [][]byte {
@@ -47,13 +52,13 @@ func (a *app) Propose(height uint64, max int) [][]byte {
 	defer a.mu.Unlock()
 	var out [][]byte
 	if a.producer <= 0 { // one producer (or the fallback proposer) carries credits
-		for _, c := range a.n.pendingCredits(a.shard.Exec.Shard, max/4) {
-			h := c.Hash()
-			if at, ok := a.credits[h]; ok && height-at < inflightFor {
+		for _, raw := range a.n.pendingAtomix(a.shard.Exec.Shard, max/4) {
+			h := crypto.Keccak256Hash(raw)
+			if at, ok := a.credits[h]; ok && height-at < atomixInflight {
 				continue
 			}
 			a.credits[h] = height
-			out = append(out, c.Encode())
+			out = append(out, raw)
 		}
 	}
 	nonceOf := func(addr common.Address) uint64 {

@@ -13,6 +13,7 @@ import (
 
 	dbm "github.com/cometbft/cometbft-db"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/iostkit/iostkit/atomix"
 	"github.com/iostkit/iostkit/drp"
 	"github.com/iostkit/iostkit/eds"
 	"github.com/iostkit/iostkit/examples/node/internal/chain"
@@ -81,12 +82,14 @@ type Node struct {
 	// Metrics are the node's Prometheus metrics.
 	Metrics *Metrics
 
-	mu      sync.Mutex
-	recent  []BlockInfo
-	epochs  []shardEpoch
-	outbox  [][]chain.Credit // per destination shard: exports not yet credited
-	names   map[common.Address]string
-	started time.Time
+	mu         sync.Mutex
+	recent     []BlockInfo
+	epochs     []shardEpoch
+	outbox     [][][]byte // per destination shard: atomix messages for its blocks
+	outboxSeen map[common.Hash]bool
+	committees committees
+	names      map[common.Address]string
+	started    time.Time
 
 	finalTxs      atomic.Uint64
 	failedTxs     atomic.Uint64
@@ -116,7 +119,9 @@ func New(cfg config.Config, log *slog.Logger, transport Transport) (*Node, error
 		cfg: cfg, log: log, transport: transport, verifier: newCachedVerifier(),
 		validators: ValidatorSet(cfg.Validators), track: newTracker(200_000),
 		Metrics: newMetrics(), started: time.Now(), names: map[common.Address]string{},
-		epochs: make([]shardEpoch, cfg.Shards), outbox: make([][]chain.Credit, cfg.Shards),
+		epochs: make([]shardEpoch, cfg.Shards), outbox: make([][][]byte, cfg.Shards),
+		outboxSeen: map[common.Hash]bool{},
+		committees: committees{segs: map[segKey][]segment{}, ok: map[common.Hash]bool{}},
 	}
 	for i := range n.validators {
 		n.names[n.validators[i].Account] = n.validators[i].ID
@@ -143,13 +148,6 @@ func New(cfg config.Config, log *slog.Logger, transport Transport) (*Node, error
 			return nil, err
 		}
 		n.shards = append(n.shards, sh)
-	}
-	for _, sh := range n.shards { // exports not yet credited, after a restart
-		for _, x := range sh.Exports() {
-			if !n.shards[x.ToShard].Credited(x.Credit) {
-				n.outbox[x.ToShard] = append(n.outbox[x.ToShard], x.Credit)
-			}
-		}
 	}
 	for _, sh := range n.shards {
 		r, err := newRunner(n, sh)
@@ -188,8 +186,21 @@ func (n *Node) openShard(s uint32) (*chain.Shard, error) {
 		return nil, err
 	}
 	exec := chain.Executor{ChainID: n.cfg.ChainID, Shard: s, Shards: n.cfg.Shards, Cache: chain.NewTxCache(100_000)}
-	return chain.NewShard(exec, backend, blocks, pool, n.genesis)
+	// atomix checks other shards' proofs with the committees' state
+	// attestations (attest.go) and microstate's write-set proofs. Shards
+	// cross an epoch boundary at different times (their heights differ),
+	// so a proof stays valid for a few epochs: at least atomixLagBlocks.
+	lag := max(2, (atomixLagBlocks+n.cfg.EpochBlocks-1)/n.cfg.EpochBlocks)
+	verifier := atomix.Verifier{Certs: n, Proofs: chain.WriteProofVerifier{}, EpochLag: lag}
+	return chain.NewShard(exec, backend, blocks, pool, n.genesis, verifier)
 }
+
+// atomixLagBlocks is how many heights' worth of epochs an atomix proof's
+// certifying committee may lag behind the verifying shard's epoch (at
+// least two epochs): a message that waits that long in the other shard's
+// queue is still accepted, and older ones are certified again by the
+// current committee.
+const atomixLagBlocks = 200
 
 // newEngine builds one validator's consensus engine: the one place that
 // decides which engine the chain runs.
@@ -394,44 +405,48 @@ func (n *Node) committed(s uint32, b *chain.Block, c pob.Commit) {
 	}
 	n.mu.Unlock()
 	n.remember(BlockInfo{Shard: s, Height: b.Height, Hash: b.Hash.Hex(), Epoch: b.Epoch, Producer: producer, Txs: len(b.Txs), Status: "final", Signers: c.Cert.SignerCount(), Time: now})
-	var user, failed, exported, credited int
-	for _, r := range b.Receipts {
-		switch {
-		case !r.OK:
-			failed++
-		case r.Credit != nil:
-			credited++
-			n.track.update(r.Credit.TxHash, func(st *TxStatus) { st.Status, st.Credited = "credited", now })
-		default:
+	var user, failed, exported, credited, protocol int
+	for i, r := range b.Receipts {
+		if chain.IsAtomix(b.Txs[i]) {
+			// atomix's own traffic: a message that commits a transfer here
+			// is its credit; the rest (proofs, acknowledgements,
+			// retransmissions atomix ignores) is protocol overhead.
+			if !r.OK {
+				n.log.Debug("atomix: message refused", "shard", s, "height", b.Height, "err", r.Err)
+			}
+			if r.Credit != nil {
+				credited++
+				n.track.update(r.Credit.TxHash, func(st *TxStatus) { st.Status, st.Credited = "credited", now })
+			} else {
+				protocol++
+			}
+			continue
+		}
+		if r.OK {
 			user++
+		} else {
+			failed++
 		}
 		if r.OK && r.Export != nil {
 			exported++
-			n.mu.Lock()
-			n.outbox[r.Export.ToShard] = append(n.outbox[r.Export.ToShard], r.Export.Credit)
-			n.mu.Unlock()
 		}
-		if r.Credit == nil {
-			ok := r.OK
-			n.track.update(r.Hash, func(st *TxStatus) {
-				if !st.Final.IsZero() {
-					return // a later copy of a final transaction fails on its nonce
-				}
-				if st.Optimistic.IsZero() {
-					st.Optimistic = now
-				}
-				st.Final, st.Height, st.OK = now, b.Height, ok
-				if st.Status != "credited" {
-					st.Status = "final"
-				}
-				n.Metrics.latency.WithLabelValues("optimistic").Observe(st.Optimistic.Sub(st.Submitted).Seconds())
-				n.Metrics.latency.WithLabelValues("final").Observe(now.Sub(st.Submitted).Seconds())
-			})
-		}
+		ok := r.OK
+		n.track.update(r.Hash, func(st *TxStatus) {
+			if !st.Final.IsZero() {
+				return // a later copy of a final transaction fails on its nonce
+			}
+			if st.Optimistic.IsZero() {
+				st.Optimistic = now
+			}
+			st.Final, st.Height, st.OK = now, b.Height, ok
+			if st.Status != "credited" {
+				st.Status = "final"
+			}
+			n.Metrics.latency.WithLabelValues("optimistic").Observe(st.Optimistic.Sub(st.Submitted).Seconds())
+			n.Metrics.latency.WithLabelValues("final").Observe(now.Sub(st.Submitted).Seconds())
+		})
 	}
-	if credited > 0 || failed > 0 {
-		n.pruneOutbox(s)
-	}
+	n.pruneOutbox(s, b)
 	n.finalTxs.Add(uint64(user))
 	n.failedTxs.Add(uint64(failed))
 	n.crossExported.Add(uint64(exported))
@@ -442,44 +457,7 @@ func (n *Node) committed(s uint32, b *chain.Block, c pob.Commit) {
 	m.txs.Add(float64(user))
 	m.failed.Add(float64(failed))
 	m.credits.Add(float64(credited))
-	n.log.Debug("finalized", "shard", s, "height", b.Height, "txs", user, "failed", failed, "credits", credited)
-}
-
-func (n *Node) pruneOutbox(s uint32) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	kept := n.outbox[s][:0]
-	for _, c := range n.outbox[s] {
-		if !n.shards[s].Credited(c) {
-			kept = append(kept, c)
-		}
-	}
-	n.outbox[s] = kept
-}
-
-func (n *Node) pendingCredits(s uint32, max int) []chain.Credit {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	p := n.outbox[s]
-	if len(p) > max {
-		p = p[:max]
-	}
-	return append([]chain.Credit(nil), p...)
-}
-
-// checkCredit is the executor's rule for credits on shard s: the export
-// must be finalized on its source shard, exactly as credited.
-func (n *Node) checkCredit(s uint32) chain.CreditCheck {
-	return func(c chain.Credit) error {
-		src := n.shards[c.FromShard]
-		if x, ok := src.ExportOf(c.TxHash); ok && x.Credit == c && x.ToShard == s {
-			return nil
-		}
-		if src.Height() < c.FromHeight {
-			return chain.ErrWait
-		}
-		return chain.ErrUnprovenCredit
-	}
+	n.log.Debug("finalized", "shard", s, "height", b.Height, "txs", user, "failed", failed, "credits", credited, "atomix", protocol)
 }
 
 func (n *Node) conviction(s uint32, cv pob.Conviction) {
@@ -570,6 +548,10 @@ func (n *Node) receive(ctx context.Context) error {
 				}
 				if t, err := txn.Decode(m.Tx); err == nil {
 					_ = n.admit(t) // gossip duplicates and stale nonces are expected
+				}
+			case len(m.Beacon) > 0 && m.Beacon[0] == attestTag:
+				if p, err := decodeAttestPartial(m.Beacon); err == nil && p.Shard < n.cfg.Shards {
+					n.runners[p.Shard].att.deliver(p)
 				}
 			case m.Beacon != nil:
 				if p, err := drp.UnmarshalPartial(m.Beacon); err == nil {

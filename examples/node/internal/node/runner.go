@@ -50,6 +50,8 @@ type runner struct {
 	lastHint  uint64 // highest height a peer claimed
 	boundary  bool   // the committee's last block is committed: switch when possible
 	waitEpoch bool   // no engines yet: the epoch's randomness is not known
+	att       *attestor
+	resumed   bool // the atomix sessions pending at start are handed on
 }
 
 // epochOf is the epoch of height h (h ≥ 1): epoch e covers heights
@@ -57,7 +59,7 @@ type runner struct {
 func (n *Node) epochOf(h uint64) uint64 { return (h - 1) / n.cfg.EpochBlocks }
 
 func newRunner(n *Node, sh *chain.Shard) (*runner, error) {
-	r := &runner{n: n, shard: sh, s: sh.Exec.Shard, seenOpt: map[common.Hash]bool{}}
+	r := &runner{n: n, shard: sh, s: sh.Exec.Shard, seenOpt: map[common.Hash]bool{}, att: newAttestor()}
 	err := r.enterEpoch(n.epochOf(sh.Height() + 1))
 	if errors.Is(err, errNoRandomness) {
 		// Restarted in an epoch whose beacon round this process has not
@@ -199,6 +201,11 @@ func (r *runner) tick() error {
 		}
 		r.waitEpoch = false
 	}
+	if !r.resumed { // atomix sessions that were pending when the node stopped
+		r.resumed = true
+		r.n.crossOut(r.shard.TakeCross(), r)
+	}
+	r.attestTick()
 	for _, rep := range r.replicas {
 		rep.eng.Tick()
 	}
@@ -294,8 +301,9 @@ func (r *runner) route(from *replica, out pob.Outbound) {
 	}
 }
 
-// execute commits the finalized blocks in order. A block whose credits
-// wait for another shard stays queued.
+// execute commits the finalized blocks in order and hands what their
+// atomix machine asks (messages for other shards, votes to certify) to the
+// node.
 func (r *runner) execute() error {
 	for len(r.waiting) > 0 && !r.boundary {
 		c := r.waiting[0]
@@ -303,15 +311,13 @@ func (r *runner) execute() error {
 			Height: c.Block.Height, Hash: c.Block.Hash(), Parent: c.Block.Parent, Epoch: r.epoch,
 			TimeMs: uint64(time.Now().UnixMilli()), Txs: c.Block.Txs(), Raw: encodeCommit(c),
 			EndOfEpoch: c.Block.Height == (r.epoch+1)*r.n.cfg.EpochBlocks,
-		}, r.n.checkCredit(r.s))
-		if errors.Is(err, chain.ErrWait) {
-			return nil
-		}
+		})
 		if err != nil {
 			return err
 		}
 		r.waiting = r.waiting[1:]
 		r.n.committed(r.s, b, c)
+		r.n.crossOut(b.Cross, r)
 		if b.Height == r.end {
 			r.boundary = true
 		}
@@ -354,7 +360,11 @@ func (r *runner) syncFrom(raws [][]byte) (int, error) {
 		if c.Block.Height != h+1 {
 			continue
 		}
-		if c.Block.Domain.Epoch != r.domain || c.Block.Parent != r.shard.Head() {
+		// The whole domain (chain, shard, committee), not the epoch alone:
+		// the same validator keys certify every shard's and every chain's
+		// blocks, and at genesis every chain has the same (zero) parent.
+		want := pob.Domain{ChainID: r.n.cfg.ChainID, Shard: r.s, Epoch: r.domain}
+		if c.Block.Domain != want || c.Block.Parent != r.shard.Head() {
 			return done, fmt.Errorf("%w: shard %d block %d does not extend the chain", errBadSync, r.s, c.Block.Height)
 		}
 		if err := r.verify(c); err != nil {
@@ -364,11 +374,6 @@ func (r *runner) syncFrom(raws [][]byte) (int, error) {
 		r.queued = c.Block.Height
 		if err := r.execute(); err != nil {
 			return done, err
-		}
-		if len(r.waiting) > 0 {
-			r.waiting = nil
-			r.queued = r.shard.Height()
-			break // waits for another shard; retry later
 		}
 		done++
 	}

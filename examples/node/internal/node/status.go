@@ -44,9 +44,13 @@ func (n *Node) Status() Status {
 	if n.self != nil {
 		st.Validator = n.self.ID
 	}
+	for _, sh := range n.shards {
+		// atomix sessions not yet settled: locked, or decided but not
+		// acknowledged by every shard of the transfer.
+		st.CrossBacklog += sh.Sessions()
+	}
 	n.mu.Lock()
 	for i, sh := range n.shards {
-		st.CrossBacklog += len(n.outbox[i])
 		h, root := heightAndRoot(sh)
 		st.Shards = append(st.Shards, ShardStatus{
 			Shard: uint32(i), Height: h, Epoch: n.epochs[i].Epoch, Mempool: sh.Pool().Len(),

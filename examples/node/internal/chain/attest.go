@@ -1,0 +1,154 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/drand/kyber"
+	"github.com/drand/kyber/sign"
+	"github.com/drand/kyber/sign/bdn"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/rlp"
+	"github.com/iostkit/iostkit/pob"
+)
+
+// State attestations: how a shard's committee certifies a block's state
+// commitment for atomix.
+//
+// pob certifies a block's hash; the state commitment a block produces is
+// known only once the block is executed. When a finalized block holds atomix
+// votes, every member of the shard's running committee that executed it
+// signs "shard S at height H has commitment R" with its pob key, under its
+// own domain tag so the signature is never a pob vote. A quorum of those
+// signatures, BDN-aggregated with a signer bitmap like pob's certificates, is
+// the atomix finality certificate of (S, H, R). An honest member signs only
+// roots it computed itself, so a quorum proves the root as firmly as pob's
+// certificate proves the block.
+
+// attestDomain separates attestation signatures from every pob statement.
+const attestDomain = "iostkit/node/v1/state-attestation"
+
+var attestScheme = bdn.NewSchemeOnG1(pob.Suite())
+
+// ErrBadAttestation means an attestation certificate or signature that
+// does not verify.
+var ErrBadAttestation = errors.New("chain: bad state attestation")
+
+// Statement is what an attestation certifies: shard Shard of chain ChainID
+// had state commitment Root after its block Height, signed by the
+// committee (Epoch, Version) — transepoch's committee version within the
+// epoch.
+type Statement struct {
+	ChainID uint64
+	Shard   uint32
+	Epoch   uint64
+	Version uint64
+	Height  uint64
+	Root    common.Hash
+}
+
+// Message is the byte string committee members sign for s.
+func (s Statement) Message() []byte {
+	b, err := rlp.EncodeToBytes(s)
+	if err != nil {
+		panic(err) // fixed-size fields always encode
+	}
+	return crypto.Keccak256(append([]byte(attestDomain), b...))
+}
+
+// Sign returns one member's signature over s.
+func (s Statement) Sign(sk kyber.Scalar) ([]byte, error) {
+	return pob.NewSigner(sk).Sign(s.Message())
+}
+
+// Attestation is the certificate atomix carries in Proof.Certificate.
+type Attestation struct {
+	// Version is the committee version within the epoch.
+	Version uint64
+	// Signers is the bitmap over the committee (kyber's sign.Mask layout).
+	Signers []byte
+	// Sig is the BDN aggregate of the signers' signatures (G1).
+	Sig []byte
+}
+
+// Encode returns a's RLP encoding.
+func (a Attestation) Encode() []byte {
+	b, err := rlp.EncodeToBytes(a)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// DecodeAttestation parses an encoded Attestation.
+func DecodeAttestation(b []byte) (Attestation, error) {
+	var a Attestation
+	if len(b) > 1024 {
+		return a, fmt.Errorf("%w: %d bytes", ErrBadAttestation, len(b))
+	}
+	if err := rlp.DecodeBytes(b, &a); err != nil {
+		return a, fmt.Errorf("%w: %v", ErrBadAttestation, err)
+	}
+	return a, nil
+}
+
+// Aggregate builds the attestation of s from the signatures sigs of
+// committee members (by committee index); it needs a quorum. Signatures
+// are not checked here: check each as it arrives.
+func Aggregate(committee []kyber.Point, s Statement, sigs map[int][]byte) (Attestation, error) {
+	if len(sigs) < pob.Quorum(len(committee)) {
+		return Attestation{}, fmt.Errorf("%w: %d signatures, quorum is %d", ErrBadAttestation, len(sigs), pob.Quorum(len(committee)))
+	}
+	mask, err := sign.NewMask(pob.Suite(), committee, nil)
+	if err != nil {
+		return Attestation{}, err
+	}
+	var ordered [][]byte
+	for i := range committee { // committee order, as the mask counts
+		if sig, ok := sigs[i]; ok {
+			if err := mask.SetBit(i, true); err != nil {
+				return Attestation{}, err
+			}
+			ordered = append(ordered, sig)
+		}
+	}
+	agg, err := attestScheme.AggregateSignatures(ordered, mask)
+	if err != nil {
+		return Attestation{}, fmt.Errorf("%w: %v", ErrBadAttestation, err)
+	}
+	sig, err := agg.MarshalBinary()
+	if err != nil {
+		return Attestation{}, err
+	}
+	return Attestation{Version: s.Version, Signers: mask.Mask(), Sig: sig}, nil
+}
+
+// VerifyAttestation checks that a holds a quorum of committee's
+// signatures over s.
+func VerifyAttestation(committee []kyber.Point, s Statement, a Attestation) error {
+	if a.Version != s.Version {
+		return fmt.Errorf("%w: committee version %d, want %d", ErrBadAttestation, a.Version, s.Version)
+	}
+	mask, err := sign.NewMask(pob.Suite(), committee, nil)
+	if err != nil {
+		return err
+	}
+	if len(a.Signers) != mask.Len() {
+		return fmt.Errorf("%w: bitmap of %d bytes for %d members", ErrBadAttestation, len(a.Signers), len(committee))
+	}
+	if err := mask.SetMask(a.Signers); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadAttestation, err)
+	}
+	if got, need := mask.CountEnabled(), pob.Quorum(len(committee)); got < need {
+		return fmt.Errorf("%w: %d signers, quorum is %d", ErrBadAttestation, got, need)
+	}
+	agg, err := attestScheme.AggregatePublicKeys(mask)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadAttestation, err)
+	}
+	if err := attestScheme.Verify(agg, s.Message(), a.Sig); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadAttestation, err)
+	}
+	return nil
+}
