@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -281,6 +282,20 @@ func history(n, tail int) [][]Write {
 	return blocks
 }
 
+// loadAvg is the machine's load average (1, 5, 15 min), or "?" where
+// /proc/loadavg does not exist: benchmarks print it with their figures.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
 // BenchmarkFastSync compares the three ways a new node reaches the state
 // of a chain that created MICROSTATE_BENCH_ACCOUNTS accounts: importing the
 // last MSB snapshot and replaying the blocks after it, replaying every block
@@ -293,6 +308,7 @@ func BenchmarkFastSync(b *testing.B) {
 	}
 	backend := BackendPebble
 	for range b.N {
+		loadStart := loadAvg()
 		// full replay through the store (this also builds the source)
 		src, err := Open(ctx, Config{Backend: backend, Dir: benchDir(b, "src"), ChainID: "bench", MSBInterval: benchInterval})
 		require.NoError(b, err)
@@ -341,9 +357,14 @@ func BenchmarkFastSync(b *testing.B) {
 			require.NoError(b, err)
 		}
 		naive := time.Since(t0)
+		fmt.Printf("load average at the start %s, at the end %s\n", loadStart, loadAvg())
 		fmt.Printf("fast sync of %d accounts (%d blocks, MSB %d at height %d): import %v + replay %d blocks = %v; full replay through the store %v (%.1fx); full naive IAVL replay %v (%.1fx)\n",
 			n, len(blocks), sh.Header.Number, sh.Header.Height, imported.Round(time.Millisecond), src.Height()-sh.Header.Height, fast.Round(time.Millisecond),
 			replay.Round(time.Millisecond), replay.Seconds()/fast.Seconds(), naive.Round(time.Millisecond), naive.Seconds()/fast.Seconds())
+		b.ReportMetric(fast.Seconds(), "fastsync-s")
+		b.ReportMetric(imported.Seconds(), "import-s")
+		b.ReportMetric(replay.Seconds(), "replay-s")
+		b.ReportMetric(naive.Seconds(), "naive-s")
 		b.ReportMetric(replay.Seconds()/fast.Seconds(), "x-vs-replay")
 		b.ReportMetric(naive.Seconds()/fast.Seconds(), "x-vs-naive")
 		require.NoError(b, src.Close())

@@ -130,7 +130,8 @@ func removeDB(name, backend, dir string) error {
 	return os.RemoveAll(trash)
 }
 
-// sweepTrash finishes deletions that a crash interrupted.
+// sweepTrash finishes deletions that a crash interrupted, and removes the
+// staged files of an import that a crash interrupted.
 func sweepTrash(dir string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -140,7 +141,7 @@ func sweepTrash(dir string) error {
 		return err
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), trashPrefix) {
+		if strings.HasPrefix(e.Name(), trashPrefix) || strings.HasPrefix(e.Name(), stagingPrefix) {
 			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"os"
+	"path/filepath"
+	"sync/atomic"
 
 	dbm "github.com/cometbft/cometbft-db"
 	ics23 "github.com/cosmos/ics23/go"
@@ -228,19 +231,38 @@ func (s *Store) Export(ctx context.Context, n uint64, chunkKeys int, fn func(chu
 // out of sight (a new flat-state generation and a new tree), and switches
 // the store over in one synced write at Commit. A rejected chunk changes
 // nothing, so the caller may fetch it again (from another peer) and go on;
-// Abort, or an import never committed, leaves the store as it was.
+// Abort, or an import never committed, leaves the store as it was. Commit
+// or Abort releases what the import holds (its databases and the goroutine
+// that writes verified chunks while the next are checked).
 type Importer struct {
-	s     *Store
-	h     Header
-	cert  []byte
-	gen   uint64
-	tw    *treeWriter
-	batch dbm.Batch
-	nb    int
-	index uint64
-	next  uint64
-	last  []byte
-	done  bool
+	s    *Store
+	h    Header
+	cert []byte
+	gen  uint64
+	// A non-empty state goes the bulk path (bulk.go): tdb is the tree's
+	// database, stage the directory of pebble's SSTables until Commit. An
+	// empty state has no chunks, only an empty tree (tw).
+	tw               *treeWriter
+	tdb              dbm.DB
+	bt               *bulkTree
+	flat, nodes, top kvSink
+	stage            string
+	index            uint64
+	last             []byte
+	done             bool
+	// A goroutine writes what Add has verified (bw), so that the next
+	// chunk is checked while the last one is written; Commit and Abort
+	// stop it. failed tells Add that it stopped on a storage error.
+	bw     *bulkWriter
+	jobs   chan stageJob
+	staged chan error
+	failed atomic.Bool
+}
+
+// stageJob is a verified chunk and the tree nodes it finishes.
+type stageJob struct {
+	c     Chunk
+	nodes []done
 }
 
 // Import starts restoring the snapshot of the MSB header sh. The header must
@@ -276,12 +298,101 @@ func (s *Store) Import(sh SignedHeader) (*Importer, error) {
 	if err := s.deleteRange(flatPrefix(gen), flatPrefix(gen+1)); err != nil {
 		return nil, err
 	}
-	tw, err := newTreeWriter(s.cfg, h.Number, h.StateSize)
-	if err != nil {
+	im := &Importer{s: s, h: h, cert: bytes.Clone(sh.Certificate), gen: gen}
+	if err := im.start(); err != nil {
+		im.drop()
 		return nil, err
 	}
 	s.importing = true
-	return &Importer{s: s, h: h, cert: bytes.Clone(sh.Certificate), gen: gen, tw: tw, batch: s.db.NewBatch()}, nil
+	return im, nil
+}
+
+// start opens what the import writes to.
+func (im *Importer) start() error {
+	s, h := im.s, im.h
+	if h.StateSize == 0 {
+		tw, err := newTreeWriter(s.cfg, h.Number, 0)
+		im.tw = tw
+		return err
+	}
+	name := treeName(h.Number)
+	if err := removeDB(name, s.cfg.Backend, s.cfg.Dir); err != nil {
+		return fmt.Errorf("microstate: remove stale tree %s: %w", name, err)
+	}
+	tdb, err := openDB(name, s.cfg.Backend, s.cfg.Dir)
+	if err != nil {
+		return err
+	}
+	im.tdb = tdb
+	if s.cfg.Backend == BackendPebble {
+		im.stage = filepath.Join(s.cfg.Dir, stagingPrefix+name)
+		if err := os.RemoveAll(im.stage); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(im.stage, 0o755); err != nil {
+			return fmt.Errorf("microstate: create %s: %w", im.stage, err)
+		}
+	}
+	if im.flat, err = sinkFor(s.db, im.stage, "flat"); err != nil {
+		return err
+	}
+	if im.nodes, err = sinkFor(tdb, im.stage, "nodes"); err != nil {
+		return err
+	}
+	if im.top, err = sinkFor(tdb, im.stage, "root"); err != nil {
+		return err
+	}
+	im.bt = newBulkTree(h.StateSize, int64(h.Number), h.StateRoot)
+	im.bw = &bulkWriter{n: h.StateSize, version: int64(h.Number), pending: map[uint64][]byte{}, nonce: 1,
+		prefix: flatPrefix(im.gen), flat: im.flat, nodes: im.nodes, top: im.top}
+	im.jobs, im.staged = make(chan stageJob, 2), make(chan error, 1)
+	go im.stageLoop(im.jobs)
+	return nil
+}
+
+func (im *Importer) stageLoop(jobs <-chan stageJob) {
+	var err error
+	for j := range jobs {
+		if err == nil {
+			if err = im.bw.stage(&j.c, j.nodes); err != nil {
+				im.failed.Store(true)
+			}
+		}
+	}
+	im.staged <- err
+}
+
+// wait stops the staging goroutine once it has written every verified
+// chunk, and returns its error.
+func (im *Importer) wait() error {
+	if im.jobs == nil {
+		return nil
+	}
+	close(im.jobs)
+	im.jobs = nil
+	return <-im.staged
+}
+
+// drop releases and removes everything staged outside the state database.
+func (im *Importer) drop() {
+	_ = im.wait()
+	for _, k := range []kvSink{im.flat, im.nodes, im.top} {
+		if k != nil {
+			k.abort()
+		}
+	}
+	if im.tw != nil {
+		im.tw.abort()
+		im.tw = nil
+	}
+	if im.tdb != nil {
+		_ = im.tdb.Close()
+		_ = removeDB(treeName(im.h.Number), im.s.cfg.Backend, im.s.cfg.Dir)
+		im.tdb = nil
+	}
+	if im.stage != "" {
+		_ = os.RemoveAll(im.stage)
+	}
 }
 
 // Header is the MSB header being imported.
@@ -302,37 +413,26 @@ func (im *Importer) Add(raw []byte) error {
 	if c.ChainID != im.h.ChainID || c.Shard != im.h.Shard || c.Number != im.h.Number || !bytes.Equal(c.Root, im.h.StateRoot) {
 		return reject(fmt.Errorf("%w: chunk of MSB %d (chain %q shard %d), importing MSB %d", ErrChunkForeign, c.Number, c.ChainID, c.Shard, im.h.Number))
 	}
-	if c.Index != im.index || c.Start != im.next {
-		return reject(fmt.Errorf("%w: got chunk %d at leaf %d, want chunk %d at leaf %d", ErrChunkOrder, c.Index, c.Start, im.index, im.next))
+	if im.bt == nil {
+		return reject(fmt.Errorf("%w: chunk %d of an empty state", ErrChunkOrder, c.Index))
+	}
+	if c.Index != im.index || c.Start != im.bt.next {
+		return reject(fmt.Errorf("%w: got chunk %d at leaf %d, want chunk %d at leaf %d", ErrChunkOrder, c.Index, c.Start, im.index, im.bt.next))
 	}
 	if im.last != nil && bytes.Compare(im.last, c.Keys[0]) >= 0 {
 		return reject(fmt.Errorf("%w: keys overlap the previous chunk", ErrChunkOrder))
 	}
-	root, err := verifyRange(&c, im.h.StateSize)
+	nodes, err := im.bt.verify(&c)
 	if err != nil {
 		return reject(err)
 	}
-	if !bytes.Equal(root, im.h.StateRoot) {
-		return reject(fmt.Errorf("%w: leaves %d…%d", ErrChunkProof, c.Start, c.Start+uint64(len(c.Keys))-1))
+	if im.failed.Load() {
+		return im.fail(im.wait())
 	}
 	// verified: stage
-	for i, k := range c.Keys {
-		if err := im.tw.add(k, c.Values[i]); err != nil {
-			return im.fail(err)
-		}
-		if err := im.batch.Set(flatKey(im.gen, k), c.Values[i]); err != nil {
-			return im.fail(err)
-		}
-		if im.nb++; im.nb == 10_000 {
-			if err := im.batch.Write(); err != nil {
-				return im.fail(err)
-			}
-			_ = im.batch.Close()
-			im.batch, im.nb = im.s.db.NewBatch(), 0
-		}
-	}
+	im.bt.accept(&c, nodes)
+	im.jobs <- stageJob{c: c, nodes: nodes}
 	im.index++
-	im.next += uint64(len(c.Keys))
 	im.last = c.Keys[len(c.Keys)-1]
 	return nil
 }
@@ -344,7 +444,12 @@ func (im *Importer) fail(err error) error {
 }
 
 // Missing is the number of leaves not received yet.
-func (im *Importer) Missing() uint64 { return im.h.StateSize - im.next }
+func (im *Importer) Missing() uint64 {
+	if im.bt == nil {
+		return 0
+	}
+	return im.h.StateSize - im.bt.next
+}
 
 // Commit switches the store to the imported state: height, commitment and
 // latest MSB become the header's. It fails with ErrSnapshotIncomplete if
@@ -354,18 +459,13 @@ func (im *Importer) Commit() error {
 	if im.done {
 		return ErrImportDone
 	}
-	if im.next != im.h.StateSize {
-		return fmt.Errorf("%w: %d of %d keys", ErrSnapshotIncomplete, im.next, im.h.StateSize)
+	if m := im.Missing(); m > 0 {
+		return fmt.Errorf("%w: %d of %d keys", ErrSnapshotIncomplete, im.h.StateSize-m, im.h.StateSize)
 	}
-	if err := im.batch.WriteSync(); err != nil {
-		return im.fail(err)
-	}
-	t, err := im.tw.finish()
+	t, err := im.finish()
 	if err != nil {
-		im.tw = nil
 		return im.fail(err)
 	}
-	im.tw = nil
 	if !bytes.Equal(treeRoot(t), im.h.StateRoot) { // cannot happen after verified chunks
 		_ = t.close()
 		_ = removeDB(t.name, im.s.cfg.Backend, im.s.cfg.Dir)
@@ -376,7 +476,6 @@ func (im *Importer) Commit() error {
 	defer s.commit.Unlock()
 	im.done = true
 	s.importing = false
-	_ = im.batch.Close()
 	if s.closed {
 		_ = t.close()
 		return ErrClosed
@@ -384,12 +483,14 @@ func (im *Importer) Commit() error {
 	if im.h.Height <= s.meta.Height || im.h.Number <= s.meta.MSB {
 		_ = t.close()
 		_ = removeDB(t.name, s.cfg.Backend, s.cfg.Dir)
+		_ = s.deleteRange(flatPrefix(im.gen), flatPrefix(im.gen+1))
 		return fmt.Errorf("%w: the store moved to height %d", ErrStaleSnapshot, s.meta.Height)
 	}
 	old := s.meta
 	m := old
 	m.Gen, m.Height, m.Epoch, m.EndOfEpoch, m.Commitment = im.gen, im.h.Height, im.h.Epoch, false, im.h.BlockCommitment
 	if err := s.recordMSB(im.h, im.cert, m, t); err != nil {
+		_ = s.deleteRange(flatPrefix(im.gen), flatPrefix(im.gen+1))
 		return err
 	}
 	// The switch is durable; clean up what the old state left behind.
@@ -411,16 +512,48 @@ func (im *Importer) Commit() error {
 	return errors.Join(errs...)
 }
 
+// finish makes the staged state and tree durable (the flat state under
+// the new generation, still invisible) and returns the tree, open.
+func (im *Importer) finish() (*msbTree, error) {
+	if im.tw != nil {
+		t, err := im.tw.finish()
+		im.tw = nil
+		return t, err
+	}
+	if err := im.wait(); err != nil {
+		return nil, err
+	}
+	for _, k := range []kvSink{im.flat, im.nodes, im.top} {
+		if err := k.finish(); err != nil {
+			return nil, err
+		}
+	}
+	if err := ingest(im.s.db, im.flat); err != nil {
+		return nil, fmt.Errorf("microstate: ingest state: %w", err)
+	}
+	if err := ingest(im.tdb, im.nodes, im.top); err != nil {
+		return nil, fmt.Errorf("microstate: ingest MSB %d tree: %w", im.h.Number, err)
+	}
+	if im.stage != "" {
+		_ = os.RemoveAll(im.stage)
+		im.stage = ""
+	}
+	im.flat, im.nodes, im.top = nil, nil, nil
+	t, err := loadTree(im.s.cfg, im.h.Number, im.tdb)
+	if err != nil {
+		return nil, err
+	}
+	im.tdb = nil // t owns it
+	return t, nil
+}
+
 // Abort drops everything staged; the store is as before Import.
 func (im *Importer) Abort() {
 	if im.done {
 		return
 	}
 	im.done = true
-	if im.tw != nil {
-		im.tw.abort()
-	}
-	_ = im.batch.Close()
+	im.drop()
 	s := im.s
 	s.commit.Lock()
 	defer s.commit.Unlock()

@@ -149,6 +149,13 @@ func openTree(cfg Config, number uint64) (*msbTree, error) {
 	if err != nil {
 		return nil, err
 	}
+	return loadTree(cfg, number, db)
+}
+
+// loadTree opens the tree of MSB number stored in db; on error db is
+// closed.
+func loadTree(cfg Config, number uint64, db dbm.DB) (*msbTree, error) {
+	name := treeName(number)
 	t := iavl.NewMutableTree(iavlDB{db}, cfg.TreeCacheNodes, true, iavl.NewNopLogger())
 	if _, err := t.LoadVersion(int64(number)); err != nil {
 		_ = t.Close()
