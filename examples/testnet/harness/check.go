@@ -180,6 +180,8 @@ func AuditChain(ctx context.Context, n *Network, l *Load, genesis map[common.Add
 		for hi, b := range view.blocks[s] {
 			for _, r := range b.Txs {
 				switch r.Kind {
+				case "atomix":
+					continue // atomix protocol traffic: moves no balance
 				case "credit":
 					if !r.OK {
 						continue

@@ -294,8 +294,12 @@ type BlockResponse struct {
 
 // TxReceipt is one transaction of a block and its outcome.
 type TxReceipt struct {
-	Hash   string        `json:"hash"`
-	Kind   string        `json:"kind"` // transfer or credit
+	Hash string `json:"hash"`
+	// Kind is transfer (a user's transaction), credit (an atomix message
+	// that committed a cross-shard transfer into this shard, with Credit)
+	// or atomix (any other atomix protocol message: proofs,
+	// acknowledgements, retransmissions).
+	Kind   string        `json:"kind"`
 	OK     bool          `json:"ok"`
 	Error  string        `json:"error,omitempty"`
 	Credit *chain.Credit `json:"credit,omitempty"`
@@ -306,10 +310,13 @@ func blockJSON(b *chain.Block, shard uint32) BlockResponse {
 		Hash: b.Hash.Hex(), Shard: shard, Height: b.Height, Epoch: b.Epoch, Parent: b.Parent.Hex(),
 		TimeMs: b.TimeMs, Txs: []TxReceipt{}, Commit: "0x" + hex.EncodeToString(b.Raw),
 	}
-	for _, r := range b.Receipts {
+	for i, r := range b.Receipts {
 		kind := "transfer"
-		if r.Credit != nil {
+		switch {
+		case r.Credit != nil:
 			kind = "credit"
+		case chain.IsAtomix(b.Txs[i]):
+			kind = "atomix"
 		}
 		out.Txs = append(out.Txs, TxReceipt{Hash: r.Hash.Hex(), Kind: kind, OK: r.OK, Error: r.Err, Credit: r.Credit})
 	}
