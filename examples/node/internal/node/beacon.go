@@ -124,6 +124,9 @@ func (b *beacon) partials(round uint64) ([]*drp.Partial, error) {
 }
 
 // add records a partial (own or received); invalid ones are refused.
+// maxCollectors bounds the beacon rounds collected at once.
+const maxCollectors = 64
+
 func (b *beacon) add(p *drp.Partial) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -131,13 +134,27 @@ func (b *beacon) add(p *drp.Partial) error {
 		return nil
 	}
 	c := b.collectors[p.Round]
-	if c == nil {
+	fresh := c == nil
+	if fresh {
 		c = drp.NewRoundCollector(b.group, p.Round, nil)
-		b.collectors[p.Round] = c
 	}
 	bc, err := c.Add(p)
 	if err != nil {
-		return err
+		return err // a refused partial leaves no collector behind
+	}
+	if fresh {
+		if len(b.collectors) >= maxCollectors {
+			// Valid partials of many rounds at once: keep the latest rounds.
+			low := p.Round
+			for r := range b.collectors {
+				low = min(low, r)
+			}
+			if low == p.Round {
+				return nil
+			}
+			delete(b.collectors, low)
+		}
+		b.collectors[p.Round] = c
 	}
 	if bc != nil {
 		if err := b.group.VerifyBeacon(bc); err != nil {
