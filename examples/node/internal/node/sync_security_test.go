@@ -149,12 +149,10 @@ func TestSyncRefusesForgedCommits(t *testing.T) {
 // them: executing one would put another shard's or chain's block into
 // this chain.
 //
-// Open finding: runner.syncFrom compares only the domain's epoch and the
-// parent (zero at genesis on every shard and chain), and runner.verify
-// checks the certificate against the committee's keys and the block's own
-// domain, so both commits are executed. Comparing c.Block.Domain with the
-// running committee's pob.Domain (chain id, shard, epoch) in syncFrom
-// refuses them.
+// This test found the hole: runner.syncFrom compared only the domain's
+// epoch and the parent (zero at genesis on every shard and chain), so both
+// commits were executed; af0d73e compares the block's whole pob.Domain
+// (chain id, shard, epoch) with the running committee's.
 func TestSyncRefusesForeignCommits(t *testing.T) {
 	cfg := syncTestConfig(config.DefaultChainID)
 	served, other := syncServed(t)
