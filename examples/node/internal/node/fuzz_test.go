@@ -6,6 +6,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/iostkit/iostkit/drp"
+	"github.com/iostkit/iostkit/examples/node/internal/chain"
 	"github.com/iostkit/iostkit/examples/node/internal/config"
 	"github.com/iostkit/iostkit/pob"
 	"github.com/stretchr/testify/require"
@@ -129,5 +130,41 @@ func FuzzBeaconPartial(f *testing.F) {
 			require.True(t, ok)
 			require.Equal(t, want, got)
 		}
+	})
+}
+
+// FuzzAttestPartial is the state-attestation gossip handler (Node.receive:
+// decodeAttestPartial, then the runner's addPartial). Decoding never
+// panics, fails with chain.ErrBadAttestation, and accepts only canonical
+// encodings; and a peer repeating one partial — which costs it nothing,
+// since partials for heights not yet certified are kept unverified — does
+// not make the node keep it more than once.
+func FuzzAttestPartial(f *testing.F) {
+	f.Add(attestPartial{Shard: 0, Root: common.Hash{1}, Signer: 1, Sig: make([]byte, 48)}.encode())
+	f.Add(attestPartial{Shard: 1, Epoch: 2, Version: 1, Signer: 9, Sig: []byte{1}}.encode())
+	f.Add([]byte{attestTag})
+	f.Add([]byte{attestTag, 0xc0})
+	nd, err := New(config.Config{Shards: 2, Validators: 4, Backend: "memdb", DemoAccounts: 8, Load: config.Load{Rate: -1}}, nil, nil)
+	require.NoError(f, err)
+	f.Cleanup(func() { _ = nd.Close() })
+	r := nd.runners[0]
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := decodeAttestPartial(b)
+		if err != nil {
+			require.ErrorIs(t, err, chain.ErrBadAttestation)
+			return
+		}
+		require.Equal(t, b, p.encode())
+		r.att = newAttestor()
+		for range 3 {
+			r.addPartial(p)
+		}
+		held := 0
+		for _, ps := range r.att.early {
+			held += len(ps)
+		}
+		require.LessOrEqual(t, held, 1, "one partial, repeated, is held %d times", held)
+		require.Empty(t, r.att.pending)
+		require.Empty(t, r.att.done)
 	})
 }
