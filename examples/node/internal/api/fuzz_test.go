@@ -74,3 +74,39 @@ func FuzzSubmit(f *testing.F) {
 		require.Equal(t, before, after)
 	})
 }
+
+type recordingBlocker struct{ calls [][]int }
+
+func (b *recordingBlocker) BlockPeers(ix []int) { b.calls = append(b.calls, ix) }
+
+// FuzzDebugBlockPeers is the test hook's JSON body (POST
+// /debug/block-peers, served only with --debug-api). It never panics or
+// answers 5xx; it blocks peers only when it answers 200, then exactly the
+// non-negative indices the body lists, and a refusal is a JSON Error.
+func FuzzDebugBlockPeers(f *testing.F) {
+	for _, s := range []string{`{"peers":[2,3]}`, `{"peers":[]}`, `{}`, `{"peers":[-1]}`, `{"peerz":[1]}`, `{"peers":[1]} x`, `null`, ``} {
+		f.Add(s)
+	}
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	f.Fuzz(func(t *testing.T, body string) {
+		b := &recordingBlocker{}
+		w := httptest.NewRecorder()
+		api.Debug(next, b, nil).ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/debug/block-peers", strings.NewReader(body)))
+		require.Less(t, w.Code, 500)
+		if w.Code != http.StatusOK {
+			require.Empty(t, b.calls, "a refused body blocked peers")
+			var e api.Error
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
+			require.NotEmpty(t, e.Code)
+			return
+		}
+		require.Len(t, b.calls, 1)
+		var req api.BlockPeersRequest
+		require.NoError(t, json.NewDecoder(strings.NewReader(body)).Decode(&req))
+		require.Equal(t, len(req.Peers), len(b.calls[0]))
+		for i, p := range b.calls[0] {
+			require.GreaterOrEqual(t, p, 0)
+			require.Equal(t, req.Peers[i], p)
+		}
+	})
+}
