@@ -41,10 +41,78 @@ func buildBinary(t *testing.T) string {
 }
 
 type proc struct {
+	bin  string
 	args []string
 	cmd  *exec.Cmd
 	log  string
 	api  *client.Client
+}
+
+// network prepares n validator processes over libp2p on loopback (not
+// started) and stops them, printing their logs on failure, at cleanup.
+func network(t *testing.T, n int, shards uint, extra ...string) []*proc {
+	t.Helper()
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	procs := make([]*proc, n)
+	p2pPorts := make([]int, n)
+	var peers []string
+	for i := range procs {
+		p2pPorts[i] = freePort(t)
+		peers = append(peers, fmt.Sprintf("/ip4/127.0.0.1/tcp/%d/p2p/%s", p2pPorts[i], p2p.PeerID(i)))
+	}
+	for i := range procs {
+		apiPort := freePort(t)
+		procs[i] = &proc{
+			bin: bin,
+			args: append([]string{"run", "--listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", p2pPorts[i]), "--peers", strings.Join(peers, ","),
+				"--validator-index", fmt.Sprint(i), "--validators", fmt.Sprint(n), "--api", fmt.Sprintf("127.0.0.1:%d", apiPort), "--shards", fmt.Sprint(shards),
+				"--data-dir", filepath.Join(dir, fmt.Sprintf("n%d", i)), "--quiet", "--log-level", "info"}, extra...),
+			log: filepath.Join(dir, fmt.Sprintf("n%d.log", i)),
+			api: client.New(fmt.Sprintf("127.0.0.1:%d", apiPort)),
+		}
+	}
+	t.Cleanup(func() {
+		for _, p := range procs {
+			p.stop()
+		}
+		if t.Failed() {
+			for _, p := range procs {
+				b, _ := os.ReadFile(p.log)
+				t.Logf("--- %s\n%s", p.log, tail(string(b), 3000))
+			}
+		}
+	})
+	return procs
+}
+
+// heights is the node's finalized height per shard (nil if it does not
+// answer).
+func (p *proc) heights(ctx context.Context) []uint64 {
+	st, err := p.api.Status(ctx)
+	if err != nil {
+		return nil
+	}
+	out := make([]uint64, len(st.Shards))
+	for i, s := range st.Shards {
+		out[i] = s.Height
+	}
+	return out
+}
+
+// atLeast reports whether the node answers with every shard at height h
+// or above.
+func (p *proc) atLeast(ctx context.Context, shards int, h uint64) bool {
+	hs := p.heights(ctx)
+	if len(hs) != shards {
+		return false
+	}
+	for _, x := range hs {
+		if x < h {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *proc) start(t *testing.T, bin string) {
@@ -73,61 +141,13 @@ func TestNetwork(t *testing.T) {
 		t.Skip("starts four node processes")
 	}
 	const shards = 2
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	procs := make([]*proc, 4)
-	p2pPorts := make([]int, 4)
-	var peers []string
-	for i := range procs {
-		p2pPorts[i] = freePort(t)
-		peers = append(peers, fmt.Sprintf("/ip4/127.0.0.1/tcp/%d/p2p/%s", p2pPorts[i], p2p.PeerID(i)))
+	procs := network(t, 4, shards)
+	for _, p := range procs {
+		p.start(t, procs[0].bin)
 	}
-	for i := range procs {
-		apiPort := freePort(t)
-		procs[i] = &proc{
-			args: []string{"run", "--listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", p2pPorts[i]), "--peers", strings.Join(peers, ","),
-				"--validator-index", fmt.Sprint(i), "--api", fmt.Sprintf("127.0.0.1:%d", apiPort), "--shards", fmt.Sprint(shards),
-				"--data-dir", filepath.Join(dir, fmt.Sprintf("n%d", i)), "--quiet", "--log-level", "warn"},
-			log: filepath.Join(dir, fmt.Sprintf("n%d.log", i)),
-			api: client.New(fmt.Sprintf("127.0.0.1:%d", apiPort)),
-		}
-		procs[i].start(t, bin)
-	}
-	t.Cleanup(func() {
-		for _, p := range procs {
-			p.stop()
-		}
-		if t.Failed() {
-			for _, p := range procs {
-				b, _ := os.ReadFile(p.log)
-				t.Logf("--- %s\n%s", p.log, tail(string(b), 3000))
-			}
-		}
-	})
 	ctx := context.Background()
-	heights := func(p *proc) []uint64 {
-		st, err := p.api.Status(ctx)
-		if err != nil {
-			return nil
-		}
-		out := make([]uint64, len(st.Shards))
-		for i, s := range st.Shards {
-			out[i] = s.Height
-		}
-		return out
-	}
-	atLeast := func(p *proc, h uint64) bool {
-		hs := heights(p)
-		if len(hs) != shards {
-			return false
-		}
-		for _, x := range hs {
-			if x < h {
-				return false
-			}
-		}
-		return true
-	}
+	heights := func(p *proc) []uint64 { return p.heights(ctx) }
+	atLeast := func(p *proc, h uint64) bool { return p.atLeast(ctx, shards, h) }
 	for _, p := range procs {
 		require.Eventually(t, func() bool { return atLeast(p, 3) }, 60*time.Second, 100*time.Millisecond, "every node finalizes blocks on every shard")
 	}
@@ -176,7 +196,7 @@ func TestNetwork(t *testing.T) {
 	require.Len(t, h2, shards)
 
 	// Restart it: it resumes from its data directory and catches up.
-	procs[0].start(t, bin)
+	procs[0].start(t, procs[0].bin)
 	target := max(h2[0], h2[1]) + 2
 	require.Eventually(t, func() bool { return atLeast(procs[0], target) }, 90*time.Second, 200*time.Millisecond, "the restarted node catches up")
 
@@ -219,4 +239,77 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// TestFastSyncJoin runs four of five validators over libp2p until every
+// shard is well past a certified Micro State Block, then starts the fifth
+// with an empty data directory. It must join by fast sync — import the
+// shard's latest certified snapshot, fetch its committee's history, then
+// follow block by block — and agree with the others on balances and
+// finalized blocks.
+func TestFastSyncJoin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts five node processes")
+	}
+	const shards = 2
+	// Short epochs: a Micro State Block at every epoch end, and the
+	// snapshot's certificate comes from a committee of a later epoch.
+	procs := network(t, 5, shards, "--epoch-blocks", "60")
+	for _, p := range procs[:4] {
+		p.start(t, p.bin)
+	}
+	ctx := context.Background()
+	require.Eventually(t, func() bool { return procs[0].atLeast(ctx, shards, 3) }, 60*time.Second, 100*time.Millisecond)
+
+	// Some state to carry over: an intra- and a cross-shard transfer.
+	from := chain.DemoAddress(0)
+	var local, remote common.Address
+	for i := 1; local == (common.Address{}) || remote == (common.Address{}); i++ {
+		if a := chain.DemoAddress(i); eds.ShardOf(a, shards) == eds.ShardOf(from, shards) && local == (common.Address{}) {
+			local = a
+		} else if eds.ShardOf(a, shards) != eds.ShardOf(from, shards) && remote == (common.Address{}) {
+			remote = a
+		}
+	}
+	for nonce, to := range []common.Address{local, remote} {
+		tx, err := txn.Sign(txn.Unsigned{ChainID: config.DefaultChainID, Shard: eds.ShardOf(from, shards), Nonce: uint64(nonce), To: to, Amount: 7_000}, chain.DemoKey(0))
+		require.NoError(t, err)
+		_, err = procs[1].api.Submit(ctx, tx)
+		require.NoError(t, err)
+	}
+	require.Eventually(t, func() bool {
+		a, err := procs[2].api.Account(ctx, remote)
+		return err == nil && a.BalanceBase == uint64(chain.DemoBalance)+7_000
+	}, 90*time.Second, 200*time.Millisecond, "the cross-shard transfer commits")
+
+	// Well past the fast-sync gap, so the newcomer takes a snapshot.
+	require.Eventually(t, func() bool { return procs[0].atLeast(ctx, shards, 170) }, 240*time.Second, 500*time.Millisecond)
+	joiner := procs[4]
+	joiner.start(t, joiner.bin)
+	hs := procs[0].heights(ctx)
+	require.Len(t, hs, shards)
+	target := max(hs[0], hs[1]) + 5
+	require.Eventually(t, func() bool { return joiner.atLeast(ctx, shards, target) }, 120*time.Second, 200*time.Millisecond, "the newcomer catches up")
+
+	log, err := os.ReadFile(joiner.log)
+	require.NoError(t, err)
+	require.Equal(t, shards, strings.Count(string(log), "fast sync: snapshot imported"), "every shard was fast-synced, not replayed")
+
+	// It agrees with the others on balances...
+	for _, a := range []common.Address{from, local, remote} {
+		want, err := procs[0].api.Account(ctx, a)
+		require.NoError(t, err)
+		require.Eventually(t, func() bool {
+			got, err := joiner.api.Account(ctx, a)
+			return err == nil && got.BalanceBase == want.BalanceBase
+		}, 30*time.Second, 200*time.Millisecond, "balance of %s", a)
+	}
+	// ...and on the finalized blocks it executed after the snapshot.
+	for s := uint32(0); s < shards; s++ {
+		mine, err := joiner.api.Block(ctx, s, target)
+		require.NoError(t, err)
+		theirs, err := procs[3].api.Block(ctx, s, target)
+		require.NoError(t, err)
+		require.Equal(t, theirs.Hash, mine.Hash, "shard %d height %d", s, target)
+	}
 }

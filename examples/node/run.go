@@ -91,6 +91,12 @@ func runCmd(args []string) error {
 				}
 				return nil
 			},
+			Snapshot: func(s uint32) ([]byte, error) {
+				if n := served.Load(); n != nil {
+					return n.Snapshot(s)
+				}
+				return nil, errors.New("node starting")
+			},
 		})
 		if err != nil {
 			return err

@@ -35,10 +35,19 @@ var attestScheme = bdn.NewSchemeOnG1(pob.Suite())
 // does not verify.
 var ErrBadAttestation = errors.New("chain: bad state attestation")
 
-// Statement is what an attestation certifies: shard Shard of chain ChainID
-// had state commitment Root after its block Height, signed by the
-// committee (Epoch, Version) — transepoch's committee version within the
-// epoch.
+// Kinds of attested statements.
+const (
+	// KindBlock: Root is the state commitment after block Height.
+	KindBlock uint8 = 0
+	// KindMSB: Root is the SigningHash of Micro State Block number Height.
+	KindMSB uint8 = 1
+)
+
+// Statement is what an attestation certifies, signed by the committee
+// (Epoch, Version) of shard Shard of chain ChainID — Version is
+// transepoch's committee version within the epoch: for KindBlock, that the
+// shard's state commitment after its block Height is Root; for KindMSB,
+// that the shard's Micro State Block number Height has signing hash Root.
 type Statement struct {
 	ChainID uint64
 	Shard   uint32
@@ -46,6 +55,7 @@ type Statement struct {
 	Version uint64
 	Height  uint64
 	Root    common.Hash
+	Kind    uint8
 }
 
 // Message is the byte string committee members sign for s.
@@ -151,4 +161,36 @@ func VerifyAttestation(committee []kyber.Point, s Statement, a Attestation) erro
 		return fmt.Errorf("%w: %v", ErrBadAttestation, err)
 	}
 	return nil
+}
+
+// MSBCert is the certificate the node attaches to a Micro State Block
+// header (microstate.Store.Certify): the committee attestation of the
+// header's signing hash, with the epoch of the committee that signed.
+type MSBCert struct {
+	Epoch uint64
+	// Header is the encoded header certified (the committee signed its
+	// SigningHash; the verifier needs its number and epoch).
+	Header      []byte
+	Attestation Attestation
+}
+
+// Encode returns c's RLP encoding.
+func (c MSBCert) Encode() []byte {
+	b, err := rlp.EncodeToBytes(c)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// DecodeMSBCert parses an encoded MSBCert.
+func DecodeMSBCert(b []byte) (MSBCert, error) {
+	var c MSBCert
+	if len(b) > 8192 {
+		return c, fmt.Errorf("%w: %d bytes", ErrBadAttestation, len(b))
+	}
+	if err := rlp.DecodeBytes(b, &c); err != nil {
+		return c, fmt.Errorf("%w: %v", ErrBadAttestation, err)
+	}
+	return c, nil
 }

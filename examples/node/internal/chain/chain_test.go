@@ -80,7 +80,7 @@ func newShardWith(t *testing.T, s uint32, g chain.Genesis, c *committee) *chain.
 	t.Helper()
 	pool, err := mempool.New(mempool.Config{})
 	require.NoError(t, err)
-	st, err := state.OpenMicro(1, s, "memdb", t.TempDir())
+	st, err := state.OpenMicro(1, s, "memdb", t.TempDir(), nil)
 	require.NoError(t, err)
 	v := atomix.Verifier{Certs: c, Proofs: chain.WriteProofVerifier{}}
 	sh, err := chain.NewShard(chain.Executor{ChainID: 1, Shard: s, Shards: shards}, st, dbm.NewMemDB(), pool, g, v)

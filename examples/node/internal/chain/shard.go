@@ -59,11 +59,12 @@ var (
 // transfers. It is safe for concurrent use; Commit calls must come from one
 // goroutine.
 type Shard struct {
-	Exec   Executor
-	state  state.Backend
-	blocks dbm.DB
-	pool   *mempool.Pool
-	x      *cross
+	Exec     Executor
+	state    state.Backend
+	blocks   dbm.DB
+	pool     *mempool.Pool
+	x        *cross
+	verifier atomix.Verifier
 }
 
 // NewShard opens a shard over a state backend and a block store. A backend
@@ -72,7 +73,7 @@ type Shard struct {
 // verifier checks other shards' atomix proofs. A zero verifier (no Certs) leaves atomix out: the shard then
 // refuses cross-shard transfers at execution.
 func NewShard(exec Executor, backend state.Backend, blocks dbm.DB, pool *mempool.Pool, g Genesis, verifier atomix.Verifier) (*Shard, error) {
-	s := &Shard{Exec: exec, state: backend, blocks: blocks, pool: pool}
+	s := &Shard{Exec: exec, state: backend, blocks: blocks, pool: pool, verifier: verifier}
 	if backend.Version() == 0 {
 		o := state.NewOverlay(backend)
 		if err := g.Apply(o, exec.Shard, exec.Shards); err != nil {
@@ -82,20 +83,45 @@ func NewShard(exec Executor, backend state.Backend, blocks dbm.DB, pool *mempool
 			return nil, err
 		}
 	}
-	if verifier.Certs != nil {
-		var epoch uint64
-		if raw, err := backend.Get(keyEpoch); err != nil {
-			return nil, err
-		} else if len(raw) == 8 {
-			epoch = binary.BigEndian.Uint64(raw)
-		}
-		x, err := newCross(exec.Shard, backend, verifier, epoch)
-		if err != nil {
-			return nil, err
-		}
-		s.x = x
+	if err := s.Reload(); err != nil {
+		return nil, err
 	}
 	return s, nil
+}
+
+// Reload rebuilds what the shard derives from its committed state (the
+// atomix machine): after a fast sync replaced the state with a snapshot.
+func (s *Shard) Reload() error {
+	if s.verifier.Certs == nil {
+		return nil
+	}
+	var epoch uint64
+	if raw, err := s.state.Get(keyEpoch); err != nil {
+		return err
+	} else if len(raw) == 8 {
+		epoch = binary.BigEndian.Uint64(raw)
+	}
+	x, err := newCross(s.Exec.Shard, s.state, s.verifier, epoch)
+	if err != nil {
+		return err
+	}
+	s.x = x
+	return nil
+}
+
+// StoreHistory stores a finalized block at or below the committed height
+// without executing it: a node that fast-synced its state from a snapshot
+// fetches the blocks its consensus engine needs as history. Receipts are
+// not known for such blocks.
+func (s *Shard) StoreHistory(b Block) error {
+	if b.Height == 0 || b.Height > s.Height() {
+		return fmt.Errorf("%w: history block %d above the committed height %d", ErrBadHeight, b.Height, s.Height())
+	}
+	enc, err := rlp.EncodeToBytes(newStored(&b))
+	if err != nil {
+		return err
+	}
+	return s.blocks.SetSync(blockKey(b.Height), enc)
 }
 
 // State is the shard's committed state backend.

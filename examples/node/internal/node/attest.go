@@ -33,6 +33,7 @@ type attestPartial struct {
 	Root    common.Hash
 	Signer  uint32 // index in the committee
 	Sig     []byte
+	Kind    uint8 `rlp:"optional"` // chain.KindBlock or chain.KindMSB
 }
 
 func (p attestPartial) encode() []byte {
@@ -146,8 +147,9 @@ func rlpOf(v ...any) []byte {
 
 // attestation is one block's pending certification on this node.
 type attestation struct {
+	kind           uint8 // chain.KindBlock or chain.KindMSB
 	epoch, version uint64
-	height         uint64
+	height         uint64 // block height, or MSB number
 	root           common.Hash
 	members        []Validator
 	sigs           map[int][]byte
@@ -159,7 +161,15 @@ type attestation struct {
 }
 
 func (at *attestation) statement(chainID uint64, shard uint32) chain.Statement {
-	return chain.Statement{ChainID: chainID, Shard: shard, Epoch: at.epoch, Version: at.version, Height: at.height, Root: at.root}
+	return chain.Statement{ChainID: chainID, Shard: shard, Epoch: at.epoch, Version: at.version, Height: at.height, Root: at.root, Kind: at.kind}
+}
+
+func (at *attestation) key() attKey { return attKey{at.kind, at.height} }
+
+// attKey names an attestation: what kind, and of which height or MSB.
+type attKey struct {
+	kind   uint8
+	height uint64
 }
 
 // attestor is a runner's table of blocks awaiting a quorum of
@@ -168,15 +178,15 @@ type attestor struct {
 	mu    sync.Mutex
 	inbox []attestPartial
 
-	pending map[uint64]*attestation    // by height
-	early   map[uint64][]attestPartial // partials for heights not asked yet
-	done    map[uint64]*attestation    // completed, kept for echoes
-	echoed  map[uint64]time.Time
+	pending map[attKey]*attestation    // asked, short of a quorum
+	early   map[attKey][]attestPartial // partials for attestations not asked yet
+	done    map[attKey]*attestation    // completed, kept for echoes
+	echoed  map[attKey]time.Time
 }
 
 func newAttestor() *attestor {
-	return &attestor{pending: map[uint64]*attestation{}, early: map[uint64][]attestPartial{},
-		done: map[uint64]*attestation{}, echoed: map[uint64]time.Time{}}
+	return &attestor{pending: map[attKey]*attestation{}, early: map[attKey][]attestPartial{},
+		done: map[attKey]*attestation{}, echoed: map[attKey]time.Time{}}
 }
 
 // deliver hands the runner a partial from the network.
@@ -198,47 +208,58 @@ func (r *runner) certify(reqs []chain.Certify) {
 }
 
 func (r *runner) certifyOne(c chain.Certify) error {
-	n := r.n
 	root, proof, err := r.shard.ProveVote(c.Height, c.Vote)
 	if err != nil {
 		return err
 	}
 	vh := crypto.Keccak256Hash(c.Vote.Encode())
-	if at, ok := r.att.done[c.Height]; ok && at.epoch == r.epoch && at.root == root {
+	k := attKey{chain.KindBlock, c.Height}
+	if at, ok := r.att.done[k]; ok && at.epoch == r.epoch && at.root == root {
 		// Already certified (a re-ask after a restart or an epoch change
 		// within the same committee): hand the proof again.
 		at.votes[vh], at.proofs[vh] = c, proof
 		r.finishAttestation(at)
 		return nil
 	}
-	at, ok := r.att.pending[c.Height]
+	at, ok := r.att.pending[k]
 	if !ok || at.epoch != r.epoch || at.version != r.segs[r.seg].version {
-		sg := r.segs[r.seg]
-		at = &attestation{epoch: r.epoch, version: sg.version, height: c.Height, root: root, members: sg.members,
-			sigs: map[int][]byte{}, votes: map[common.Hash]chain.Certify{}, proofs: map[common.Hash][]byte{}}
-		r.att.pending[c.Height] = at
-		st := at.statement(n.cfg.ChainID, r.s)
-		for i, m := range at.members {
-			if n.self != nil && m.Index != n.self.Index {
-				continue
-			}
-			sig, err := st.Sign(n.validators[m.Index].secret)
-			if err != nil {
-				return err
-			}
-			at.sigs[i] = sig
-			p := attestPartial{Shard: r.s, Epoch: at.epoch, Version: at.version, Height: at.height, Root: root, Signer: uint32(i), Sig: sig}
-			at.own = append(at.own, p.encode())
+		var err error
+		if at, err = r.ask(chain.KindBlock, c.Height, root); err != nil {
+			return err
 		}
-		r.publish(at)
-		for _, p := range r.att.early[c.Height] {
-			r.addPartial(p)
-		}
-		delete(r.att.early, c.Height)
 	}
 	at.votes[vh], at.proofs[vh] = c, proof
 	r.maybeFinish(at)
 	return nil
+}
+
+// ask starts an attestation by the running committee: this node's
+// members sign, publish, and take the partials that arrived early.
+func (r *runner) ask(kind uint8, height uint64, root common.Hash) (*attestation, error) {
+	n := r.n
+	sg := r.segs[r.seg]
+	at := &attestation{kind: kind, epoch: r.epoch, version: sg.version, height: height, root: root, members: sg.members,
+		sigs: map[int][]byte{}, votes: map[common.Hash]chain.Certify{}, proofs: map[common.Hash][]byte{}}
+	r.att.pending[at.key()] = at
+	st := at.statement(n.cfg.ChainID, r.s)
+	for i, m := range at.members {
+		if n.self != nil && m.Index != n.self.Index {
+			continue
+		}
+		sig, err := st.Sign(n.validators[m.Index].secret)
+		if err != nil {
+			return nil, err
+		}
+		at.sigs[i] = sig
+		p := attestPartial{Shard: r.s, Epoch: at.epoch, Version: at.version, Height: height, Root: root, Signer: uint32(i), Sig: sig, Kind: kind}
+		at.own = append(at.own, p.encode())
+	}
+	r.publish(at)
+	for _, p := range r.att.early[at.key()] {
+		r.addPartial(p)
+	}
+	delete(r.att.early, at.key())
+	return at, nil
 }
 
 func (r *runner) publish(at *attestation) {
@@ -254,19 +275,18 @@ func (r *runner) publish(at *attestation) {
 // addPartial records a peer's signature for a pending attestation after
 // checking it against the member's key.
 func (r *runner) addPartial(p attestPartial) {
-	at, ok := r.att.pending[p.Height]
+	k := attKey{p.Kind, p.Height}
+	at, ok := r.att.pending[k]
 	if !ok {
-		if d, ok := r.att.done[p.Height]; ok && d.root == p.Root {
+		if d, ok := r.att.done[k]; ok && d.root == p.Root {
 			// A peer still collecting: our signatures again, at most every 2 s.
-			if time.Since(r.att.echoed[p.Height]) > 2*time.Second {
-				r.att.echoed[p.Height] = time.Now()
+			if time.Since(r.att.echoed[k]) > 2*time.Second {
+				r.att.echoed[k] = time.Now()
 				r.publish(d)
 			}
 			return
 		}
-		if p.Height > r.shard.Height() && len(r.att.early) < 1024 {
-			r.att.early[p.Height] = append(r.att.early[p.Height], p)
-		}
+		r.keepEarly(k, p)
 		return
 	}
 	if p.Epoch != at.epoch || p.Version != at.version || p.Root != at.root || int(p.Signer) >= len(at.members) {
@@ -284,6 +304,25 @@ func (r *runner) addPartial(p attestPartial) {
 	r.maybeFinish(at)
 }
 
+// keepEarly holds an unchecked partial for an attestation this node has
+// not asked for yet (a peer executed the block first): only near the
+// shard's head (or its latest MSB), once per signer, and boundedly.
+func (r *runner) keepEarly(k attKey, p attestPartial) {
+	near := k.height+8 >= r.shard.Height() && k.height <= r.shard.Height()+64
+	if k.kind == chain.KindMSB {
+		near = k.height > r.msbSeen && k.height <= r.msbSeen+2
+	}
+	if !near || len(r.att.early) >= 256 || len(r.att.early[k]) >= 64 {
+		return
+	}
+	for _, q := range r.att.early[k] {
+		if q.Signer == p.Signer && q.Epoch == p.Epoch && q.Version == p.Version {
+			return // one per signer and committee: the first wins, a bad one is refused at check time
+		}
+	}
+	r.att.early[k] = append(r.att.early[k], p)
+}
+
 // maybeFinish aggregates a quorum into a certificate and hands atomix the
 // proofs of the block's votes.
 func (r *runner) maybeFinish(at *attestation) {
@@ -296,15 +335,19 @@ func (r *runner) maybeFinish(at *attestation) {
 		return
 	}
 	at.cert = a.Encode()
-	delete(r.att.pending, at.height)
-	r.att.done[at.height] = at
+	delete(r.att.pending, at.key())
+	r.att.done[at.key()] = at
 	if len(r.att.done) > 1024 {
-		for h := range r.att.done {
-			if h+512 < at.height {
-				delete(r.att.done, h)
-				delete(r.att.echoed, h)
+		for k := range r.att.done {
+			if k.kind == at.kind && k.height+512 < at.height {
+				delete(r.att.done, k)
+				delete(r.att.echoed, k)
 			}
 		}
+	}
+	if at.kind == chain.KindMSB {
+		r.msbCertified(at)
+		return
 	}
 	r.finishAttestation(at)
 }
@@ -331,18 +374,20 @@ func (r *runner) attestTick() {
 	for _, p := range in {
 		r.addPartial(p)
 	}
-	for h, at := range r.att.pending {
-		if h+4*r.n.cfg.EpochBlocks < r.shard.Height() {
-			delete(r.att.pending, h) // its committee is long gone: atomix asks again
+	for k, at := range r.att.pending {
+		if at.epoch+2 < r.epoch {
+			delete(r.att.pending, k) // its committee is long gone: atomix asks again
 			continue
 		}
 		if time.Since(at.sent) > 2*time.Second {
 			r.publish(at)
 		}
 	}
-	for h := range r.att.early {
-		if h+64 < r.shard.Height() {
-			delete(r.att.early, h)
+	if len(r.att.early) > 512 {
+		for k := range r.att.early {
+			if k.kind == chain.KindBlock && k.height+64 < r.shard.Height() {
+				delete(r.att.early, k)
+			}
 		}
 	}
 }

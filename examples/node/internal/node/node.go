@@ -180,7 +180,7 @@ func (n *Node) openShard(s uint32) (*chain.Shard, error) {
 			return nil, err
 		}
 	}
-	backend, err := openState(n.cfg.ChainID, s, n.cfg.Backend, filepath.Join(dir, "state"))
+	backend, err := openState(n.cfg.ChainID, s, n.cfg.Backend, filepath.Join(dir, "state"), msbVerifier{n, s})
 	if err != nil {
 		blocks.Close()
 		return nil, err
@@ -608,7 +608,16 @@ type Fetcher interface {
 // last RecheckWindow commits) may not reach back far enough.
 func (n *Node) catchUp(ctx context.Context, r *runner) {
 	f, ok := n.transport.(Fetcher)
-	if !ok || r.waitEpoch || r.lastHint <= r.shard.Height()+4 {
+	if !ok || r.lastHint <= r.shard.Height()+4 {
+		return
+	}
+	if r.lastHint > r.shard.Height()+fastSyncGap && time.Since(r.syncTried) > 10*time.Second {
+		r.syncTried = time.Now()
+		if err := r.fastSync(ctx); err != nil {
+			n.log.Info("fast sync: not now, fetching blocks instead", "shard", r.s, "err", err)
+		}
+	}
+	if r.waitEpoch {
 		return
 	}
 	raws, err := f.Fetch(ctx, r.s, r.shard.Height()+1, 128)

@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/rlp"
 	"github.com/iostkit/iostkit/examples/node/internal/chain"
+	"github.com/iostkit/iostkit/microstate"
 	"github.com/iostkit/iostkit/pob"
 )
 
@@ -52,6 +53,10 @@ type runner struct {
 	waitEpoch bool   // no engines yet: the epoch's randomness is not known
 	att       *attestor
 	resumed   bool // the atomix sessions pending at start are handed on
+
+	msbSeen    uint64                       // latest Micro State Block number seen
+	msbHeaders map[uint64]microstate.Header // MSBs awaiting their attestation
+	syncTried  time.Time                    // last fast-sync attempt
 }
 
 // epochOf is the epoch of height h (h ≥ 1): epoch e covers heights
@@ -59,7 +64,8 @@ type runner struct {
 func (n *Node) epochOf(h uint64) uint64 { return (h - 1) / n.cfg.EpochBlocks }
 
 func newRunner(n *Node, sh *chain.Shard) (*runner, error) {
-	r := &runner{n: n, shard: sh, s: sh.Exec.Shard, seenOpt: map[common.Hash]bool{}, att: newAttestor()}
+	r := &runner{n: n, shard: sh, s: sh.Exec.Shard, seenOpt: map[common.Hash]bool{}, att: newAttestor(),
+		msbHeaders: map[uint64]microstate.Header{}}
 	err := r.enterEpoch(n.epochOf(sh.Height() + 1))
 	if errors.Is(err, errNoRandomness) {
 		// Restarted in an epoch whose beacon round this process has not
@@ -98,10 +104,14 @@ func (r *runner) enterSegment(i int) error {
 	var parent common.Hash
 	if sg.start > 1 {
 		b, ok := r.shard.Block(sg.start - 1)
-		if !ok {
+		switch {
+		case ok:
+			parent = b.Hash
+		case sg.start-1 == r.shard.Height():
+			parent = r.shard.Head() // fast-synced: the snapshot's head
+		default:
 			return fmt.Errorf("shard %d: block %d missing", r.s, sg.start-1)
 		}
-		parent = b.Hash
 	}
 	var history []pob.Commit
 	for h := sg.start; h <= r.shard.Height(); h++ {
@@ -322,6 +332,7 @@ func (r *runner) execute() error {
 			r.boundary = true
 		}
 	}
+	r.checkMSB()
 	return r.nextEpoch()
 }
 
@@ -386,10 +397,14 @@ func (r *runner) syncFrom(raws [][]byte) (int, error) {
 
 var errBadSync = errors.New("node: bad sync data")
 
-// verify checks a commit's certificate against the epoch's committee.
-func (r *runner) verify(c pob.Commit) error {
-	keys := make([]kyber.Point, len(r.leagues.Normal))
-	for i, m := range r.leagues.Normal {
+// verify checks a commit's certificate against the running committee.
+func (r *runner) verify(c pob.Commit) error { return verifyCommit(r.leagues, c) }
+
+// verifyCommit checks that c's certificate names its block and holds a
+// quorum of the committee (the normal league of lg).
+func verifyCommit(lg pob.Leagues, c pob.Commit) error {
+	keys := make([]kyber.Point, len(lg.Normal))
+	for i, m := range lg.Normal {
 		keys[i] = m.PublicKey
 	}
 	if c.Cert.Block != c.Block.Hash() || c.Cert.Height != c.Block.Height || c.Cert.Domain != c.Block.Domain {

@@ -67,7 +67,10 @@ type Config struct {
 	// Commits serves sync requests: up to max stored commits of a shard
 	// from a height on.
 	Commits func(shard uint32, from uint64, max int) [][]byte
-	Log     *slog.Logger
+	// Snapshot serves snapshot requests: a shard's latest certified
+	// snapshot, encoded (node.Node.Snapshot).
+	Snapshot func(shard uint32) ([]byte, error)
+	Log      *slog.Logger
 }
 
 // Host is the node's libp2p transport; it implements node.Transport.
@@ -149,6 +152,7 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	}
 	h.SetStreamHandler(ProtoConsensus, x.handleConsensus)
 	h.SetStreamHandler(ProtoSync, x.handleSync)
+	h.SetStreamHandler(ProtoSnapshot, x.handleSnapshot)
 	x.wg.Add(1)
 	go x.dialLoop(ctx)
 	return x, nil

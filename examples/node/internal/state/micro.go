@@ -26,8 +26,9 @@ var (
 const KeepMSBs = 8
 
 // OpenMicro opens shard's microstate store in dir. kind is pebble,
-// goleveldb or memdb.
-func OpenMicro(chainID uint64, shard uint32, kind, dir string) (*Micro, error) {
+// goleveldb or memdb. certs checks the certificates attached to Micro State
+// Block headers; nil means none can be attached.
+func OpenMicro(chainID uint64, shard uint32, kind, dir string, certs microstate.CertificateVerifier) (*Micro, error) {
 	backend, ok := map[string]string{"pebble": microstate.BackendPebble, "goleveldb": microstate.BackendGoLevelDB, "memdb": microstate.BackendMemDB}[kind]
 	if !ok {
 		return nil, fmt.Errorf("state: unknown backend %q (pebble, goleveldb or memdb)", kind)
@@ -38,6 +39,7 @@ func OpenMicro(chainID uint64, shard uint32, kind, dir string) (*Micro, error) {
 		// proves a vote with its block's write set, and a vote may need a
 		// new certificate an epoch or two later.
 		KeepMSBs: KeepMSBs,
+		Verifier: certs,
 	})
 	if err != nil {
 		return nil, err
