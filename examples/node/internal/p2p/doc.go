@@ -10,6 +10,11 @@
 // topic instead (receivers drop messages addressed to someone else), so a
 // partially connected network still works.
 //
+// For reliability tests, Host.BlockPeers cuts the host off from chosen
+// validators (a connection gater refuses them both ways and open
+// connections are closed): a partition on loopback without root. The node
+// exposes it only behind --debug-api.
+//
 // All wire formats are RLP with size limits checked before decoding;
 // DecodeEnvelope has a fuzz target.
 package p2p
