@@ -208,6 +208,9 @@ func (r *runner) certify(reqs []chain.Certify) {
 }
 
 func (r *runner) certifyOne(c chain.Certify) error {
+	if len(r.segs) == 0 {
+		return errNoRandomness // no committee yet; atomix asks again
+	}
 	root, proof, err := r.shard.ProveVote(c.Height, c.Vote)
 	if err != nil {
 		return err

@@ -613,7 +613,14 @@ func (n *Node) catchUp(ctx context.Context, r *runner) {
 	}
 	if r.lastHint > r.shard.Height()+fastSyncGap && time.Since(r.syncTried) > 10*time.Second {
 		r.syncTried = time.Now()
-		if err := r.fastSync(ctx); err != nil {
+		err := r.fastSync(ctx)
+		if errors.Is(err, errNoRandomness) {
+			// The snapshot's committee is of an epoch whose beacon round
+			// has not reached this node yet: retry shortly, do not replay.
+			r.syncTried = time.Now().Add(-8 * time.Second)
+			return
+		}
+		if err != nil {
 			n.log.Info("fast sync: not now, fetching blocks instead", "shard", r.s, "err", err)
 		}
 	}
