@@ -14,7 +14,9 @@
 #
 # Usage: examples/sim/compare.sh [OUTDIR]   (default /tmp/iostkit-compare)
 # Environment: NODE=path uses an already built node binary; DURATION (60s),
-# WORKERS (64), RATE (5000 offered/s), CROSS ("0 10"), SIMDUR (5s).
+# WORKERS (64), RATE (5000 offered/s), CROSS ("0 10"), SIMWARM (5s) and
+# SIMDUR (20s): the simulated warm-up and window (the node's latency under
+# saturation is seconds: a short window measures the pipeline filling).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${1:-/tmp/iostkit-compare}
@@ -22,7 +24,8 @@ DURATION=${DURATION:-60s}
 WORKERS=${WORKERS:-64}
 RATE=${RATE:-5000}
 CROSS=${CROSS:-"0 10"}
-SIMDUR=${SIMDUR:-5s}
+SIMDUR=${SIMDUR:-20s}
+SIMWARM=${SIMWARM:-5s}
 WAIT_LOAD=${WAIT_LOAD:-}     # e.g. 1.5: before each node run, wait (up to WAIT_MAX s) for a lower 1-minute load
 WAIT_MAX=${WAIT_MAX:-900}
 API=127.0.0.1:18645
@@ -92,23 +95,29 @@ for cross in $CROSS; do
 	echo "$cross $rate $finrate $nodecpu $lgcpu $l0 $l1" >"$OUT/node-$cross.txt"
 
 	share=$(awk -v c="$cross" 'BEGIN{print c/100}')
-	for mode in node-loop host-cores; do
+	# node-loop: the node's loop on two dedicated cores; node-loop-share:
+	# the same with the CPU time node and generator got in the window
+	# (-host-share: other processes took the rest); host-cores: the earlier
+	# model (two dedicated cores, no node loop).
+	cpushare=$(awk -v a="$nodecpu" -v b="$lgcpu" 'BEGIN{print a+b}')
+	for mode in node-loop node-loop-share host-cores; do
 		flags=(-engine pob -shards 4 -committee 5 -host-cores 2 -produce-every 2 -latency 50us -bandwidth 0
-			-rate "$rate" -cross "$share" -duration "$SIMDUR" -calibration "$OUT/calibration.json" -quiet)
-		[[ $mode == node-loop ]] && flags+=(-node-loop)
+			-rate "$rate" -cross "$share" -warmup "$SIMWARM" -duration "$SIMDUR" -calibration "$OUT/calibration.json" -quiet)
+		[[ $mode == node-loop* ]] && flags+=(-node-loop)
+		[[ $mode == node-loop-share ]] && flags+=(-host-share "$cpushare")
 		"$OUT/sim" "${flags[@]}" >"$OUT/sim-$mode-$cross.json"
-		log "sim $mode cross=$cross%: $(jq -c '.result | {throughput_tps, per_shard_tps, cpu_utilisation, final_blocks, backlog}' "$OUT/sim-$mode-$cross.json") (load $(load))"
+		log "sim $mode cross=$cross%: $(jq -c '.result | {throughput_tps, per_shard_tps, cpu_utilisation, final_blocks, backlog, node_cpu}' "$OUT/sim-$mode-$cross.json") (load $(load))"
 	done
 done
 
 echo
-echo "| cross-shard | node accepted | node finalized (per shard) | sim -node-loop (per shard) | ratio sim/node | sim -host-cores only (per shard) | CPU node + generator | finalized per CPU-second: node / sim -node-loop | load avg |"
+echo "| cross-shard | node accepted | node finalized (per shard) | CPU node + generator | sim -node-loop at that CPU share (per shard) | ratio sim/node | sim -node-loop, 2 dedicated cores (per shard) | sim -host-cores 2, earlier model (per shard) | load avg |"
 echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 for cross in $CROSS; do
 	read -r _ rate finrate nodecpu lgcpu l0a l0b l0c l1a l1b l1c <"$OUT/node-$cross.txt"
 	simnl=$(jq '.result.per_shard_tps' "$OUT/sim-node-loop-$cross.json")
 	simhc=$(jq '.result.per_shard_tps' "$OUT/sim-host-cores-$cross.json")
-	simcpu=$(jq '.result.cpu_utilisation * 2' "$OUT/sim-node-loop-$cross.json")
-	awk -v c="$cross" -v r="$rate" -v f="$finrate" -v s="$simnl" -v h="$simhc" -v sc="$simcpu" -v nc="$nodecpu" -v gc="$lgcpu" -v cpu="$nodecpu + $lgcpu" -v l0="$l0a $l0b $l0c" -v l1="$l1a $l1b $l1c" \
-		'BEGIN{printf "| %s %% | %s tx/s | %.1f tx/s (%.1f) | %.1f tx/s (%.1f) | %.2f | %.1f tx/s (%.1f) | %s cores | %.0f / %.0f | %s → %s |\n", c, r, f, f/4, s*4, s, s*4/f, h*4, h, cpu, f/(nc+gc), s*4/sc, l0, l1}'
+	simsh=$(jq '.result.per_shard_tps' "$OUT/sim-node-loop-share-$cross.json")
+	awk -v c="$cross" -v r="$rate" -v f="$finrate" -v s="$simnl" -v h="$simhc" -v o="$simsh" -v cpu="$nodecpu + $lgcpu" -v l0="$l0a $l0b $l0c" -v l1="$l1a $l1b $l1c" \
+		'BEGIN{printf "| %s %% | %s tx/s | %.1f tx/s (%.1f) | %s cores | %.1f tx/s (%.1f) | %.2f | %.1f tx/s (%.1f) | %.1f tx/s (%.1f) | %s → %s |\n", c, r, f, f/4, cpu, o*4, o, o*4/f, s*4, s, h*4, h, l0, l1}'
 done | tee "$OUT/table.md"

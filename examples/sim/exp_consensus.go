@@ -72,6 +72,9 @@ func setupDoc(cfg shardsim.Config) map[string]string {
 	if cfg.HostCores > 0 {
 		m["cores"] = fmt.Sprintf("%d shared by every validator (one process)", cfg.HostCores)
 	}
+	if cfg.HostCores > 0 && cfg.HostShare > 0 {
+		m["cores"] = fmt.Sprintf("%d shared by every validator (one process), of which the process gets %.2f", cfg.HostCores, cfg.HostShare)
+	}
 	if cfg.NodeLoop {
 		m["driver"] = "node loop: one serial loop per shard, in-memory messages, HTTP admission, execution on microstate"
 	}

@@ -48,6 +48,7 @@ type singleRun struct {
 	hostCores        int
 	produceEvery     int
 	nodeLoop         bool
+	hostShare        float64
 }
 
 // experiment is one standard experiment.
@@ -146,6 +147,7 @@ func main() {
 	flag.IntVar(&o.single.produceEvery, "produce-every", 0, "ticks between two optimistic blocks of a producer (0: the engine's default; the node uses 2)")
 	flag.IntVar(&o.single.hostCores, "host-cores", 0, "run every validator in one process sharing this many cores (the node's local mode); 0: cores per validator")
 	flag.BoolVar(&o.single.nodeLoop, "node-loop", false, "with -host-cores: simulate the example node's local mode (one serial loop per shard, in-memory messages, HTTP admission, execution on microstate; needs a calibration with node costs)")
+	flag.Float64Var(&o.single.hostShare, "host-share", 0, "with -host-cores: the CPU time the process gets, in cores, when other processes share the machine (a measured share; 0: all of -host-cores)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the simulator itself to this file")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -277,7 +279,7 @@ func runSingle(e *env) error {
 	}
 	cfg := e.baseConfig(proto, costs)
 	cfg.Shards, cfg.Committee, cfg.Cores, cfg.MaxBlockTxs, cfg.HostCores = sr.shards, sr.committee, sr.cores, sr.blockTxs, sr.hostCores
-	cfg.NodeLoop = sr.nodeLoop
+	cfg.NodeLoop, cfg.HostShare = sr.nodeLoop, sr.hostShare
 	cfg.Warmup, cfg.Duration = sr.warmup, sr.duration
 	cfg.Workload = shardsim.Workload{Rate: sr.rate, CrossShare: sr.cross}
 	cfg.Net = des.NetConfig{Latency: des.LogNormal{Min: sr.latency, Median: sr.latency, Sigma: 0.5}, Bandwidth: sr.bandwidth, Loss: sr.loss}

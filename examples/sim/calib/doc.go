@@ -6,7 +6,8 @@
 // and the per-signature and per-key cost of aggregating a certificate).
 //
 // Costs are never invented: Measure times the real library calls on the
-// machine the simulator runs on, and Load reads a file that an earlier
+// machine the simulator runs on (process CPU time per call, so a busy
+// machine slows the measurement down but does not inflate the costs), and Load reads a file that an earlier
 // Measure wrote. Measured values vary from run to run (and a shared machine
 // is noisy), so a run that must be reproducible bit for bit loads its costs
 // from a file: a calibration is an input of the simulation, like its seed.

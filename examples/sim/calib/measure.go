@@ -135,8 +135,10 @@ func Measure(o Options) (Costs, error) {
 	return c, c.Validate()
 }
 
-// timeOp runs op in a loop for budget, rounds times, and returns the median
-// time per call.
+// timeOp runs op in a loop for budget (wall time), rounds times, and returns
+// the median CPU time per call: the process's CPU time, not the wall clock,
+// so that other processes sharing the machine lengthen the measurement but
+// not the cost (the simulator models the CPU; contention is its business).
 func timeOp(op func() error, budget time.Duration, rounds int) (time.Duration, error) {
 	if err := op(); err != nil { // warm-up, and fail fast
 		return 0, err
@@ -144,14 +146,14 @@ func timeOp(op func() error, budget time.Duration, rounds int) (time.Duration, e
 	per := make([]time.Duration, 0, rounds)
 	for range rounds {
 		n := 0
-		start := time.Now()
+		start, cpu0 := time.Now(), cpuTime()
 		for time.Since(start) < budget || n < 3 {
 			if err := op(); err != nil {
 				return 0, err
 			}
 			n++
 		}
-		per = append(per, time.Since(start)/time.Duration(n))
+		per = append(per, (cpuTime()-cpu0)/time.Duration(n))
 	}
 	slices.Sort(per)
 	return per[len(per)/2], nil

@@ -150,3 +150,12 @@ func TestDists(t *testing.T) {
 	require.Equal(t, time.Duration(110), LogNormal{Min: 10, Median: 100}.Sample(r))
 	require.Contains(t, LogNormal{Min: 1, Median: 2, Sigma: 0.5}.String(), "sigma=0.5")
 }
+
+func TestSharedCPU(t *testing.T) {
+	s := New(1)
+	dedicated := NewSharedCPU(s, 2, 0)
+	shared := NewSharedCPU(s, 2, 0.5) // the process gets half a core of two
+	require.Equal(t, 10*time.Millisecond, dedicated.Run(10*time.Millisecond, nil))
+	require.Equal(t, 40*time.Millisecond, shared.Run(10*time.Millisecond, nil))
+	require.Equal(t, 40*time.Millisecond, shared.Busy(), "busy time is the stretched time")
+}

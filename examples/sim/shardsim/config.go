@@ -50,6 +50,11 @@ type Config struct {
 	// receiving validator. Transfers are still checked and executed per
 	// validator.
 	HostCores int
+	// HostShare, with HostCores, is the CPU time the process gets from the
+	// machine, in cores (another process's load takes the rest): a
+	// measured share, e.g. the node's CPU time per second in a run on a
+	// shared machine. Zero means all HostCores.
+	HostShare float64
 	// NodeLoop, with HostCores, simulates the example node's local mode
 	// more closely: each shard is one serial loop driven by a ticker that
 	// waits while the loop is busy, exchanging its members' messages in
@@ -120,6 +125,8 @@ func (c Config) Validate() error {
 		return errors.New("shardsim: shards and committee must be positive")
 	case c.Duration <= 0 || c.Warmup < 0:
 		return errors.New("shardsim: duration must be positive and warm-up not negative")
+	case c.HostShare < 0:
+		return errors.New("shardsim: negative host share")
 	case c.Faulty < 0 || c.Faulty >= 1:
 		return errors.New("shardsim: faulty fraction must be in [0, 1)")
 	case c.Protocol.TicksPerSecond() <= 0:

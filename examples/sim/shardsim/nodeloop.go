@@ -71,6 +71,7 @@ func (r *runner) nodeTick(s int) {
 func (r *runner) nodeIteration(s int) {
 	st, ns := r.shards[s], r.node[s]
 	ns.busy = true
+	r.cpu.Iterations++
 	var live []*instance
 	for _, insts := range st.members {
 		for _, in := range insts {
@@ -138,9 +139,12 @@ func (r *runner) nodeReceiveCost(in *instance, d delivery) time.Duration {
 	if !*d.checked {
 		*d.checked = true
 		cost = time.Duration(d.meta.Sigs) * c.BLSVerify
+		r.cpu.Verifies += uint64(d.meta.Sigs)
 		if d.meta.CertSigners > 0 {
 			cost += c.CertVerify(d.meta.CertSigners)
+			r.cpu.Verifies++
 		}
+		r.cpu.BLSVerify += cost.Seconds()
 	}
 	share := d.meta.Verify
 	if sm, ok := in.eng.(Sampler); ok {
@@ -150,6 +154,7 @@ func (r *runner) nodeReceiveCost(in *instance, d delivery) time.Duration {
 	}
 	if n := sampled(r.payloadTxs(d.meta.Payloads), share); n > 0 {
 		cost += time.Duration(n) * c.Keccak
+		r.cpu.Sampling += (time.Duration(n) * c.Keccak).Seconds()
 	}
 	return cost
 }
@@ -165,7 +170,13 @@ func (r *runner) nodeHandle(s int, from *instance, rd Ready, effects *[]func()) 
 	var cost time.Duration
 	for _, out := range rd.Messages {
 		meta := r.cfg.Protocol.Meta(out.Msg)
-		cost += time.Duration(meta.Signs)*c.BLSSign + c.CertAggregate(meta.Aggregated)
+		// A certificate is aggregated once, by the member that decides
+		// (charged with its Final block below); a commit message re-sends
+		// a stored one (pob's catch-up), so meta.Aggregated is not charged.
+		sign := time.Duration(meta.Signs) * c.BLSSign
+		cost += sign
+		r.cpu.BLSSign += sign.Seconds()
+		r.cpu.Signs += uint64(meta.Signs)
 		size := meta.Size + r.payloadTxs(meta.Payloads)*r.cfg.TxSize
 		checked := new(bool)
 		for m, insts := range st.members {
@@ -187,13 +198,17 @@ func (r *runner) nodeHandle(s int, from *instance, rd Ready, effects *[]func()) 
 	}
 	for _, b := range rd.Final {
 		cost += c.CertAggregate(b.Aggregated)
+		r.cpu.Aggregate += c.CertAggregate(b.Aggregated).Seconds()
 		if b.Height > ns.executed {
 			// chain.Executor.Execute: per transfer a Keccak-256 for its
 			// receipt and one for the decoded-transaction cache, and the
 			// transfer on the ledger over microstate, committed per block.
 			ns.executed = b.Height
 			n := r.payloadTxs(b.Payloads)
-			cost += time.Duration(n) * (2*c.Keccak + c.Node.StateTransfer)
+			exec := time.Duration(n) * (2*c.Keccak + c.Node.StateTransfer)
+			cost += exec
+			r.cpu.Execution += exec.Seconds()
+			r.cpu.Heights++
 		}
 		*effects = append(*effects, func() { r.recordFinal(from, b) })
 	}
@@ -204,7 +219,9 @@ func (r *runner) nodeHandle(s int, from *instance, rd Ready, effects *[]func()) 
 // and HTTP request, the node's decoding and recovery) to the host, then
 // puts them in the shard's mempool.
 func (r *runner) nodeAdmit(shard uint32, ch chunk) {
-	r.runSliced(r.host, time.Duration(ch.n)*r.cfg.Costs.TxAdmit(), func() {
+	cost := time.Duration(ch.n) * r.cfg.Costs.TxAdmit()
+	r.cpu.Admission += cost.Seconds()
+	r.runSliced(r.host, cost, func() {
 		r.shards[shard].pool.add(ch)
 	})
 }

@@ -62,6 +62,36 @@ type Result struct {
 	Bytes uint64 `json:"bytes"`
 	// Events is the number of simulation events run.
 	Events uint64 `json:"events"`
+	// NodeCPU breaks down the CPU time charged in NodeLoop mode, over the
+	// whole run (warm-up included); nil otherwise.
+	NodeCPU *NodeCPU `json:"node_cpu,omitempty"`
+}
+
+// NodeCPU is the CPU time a NodeLoop run charged, by what paid it, in
+// seconds, with the counts that explain it (compare with a CPU profile of
+// the node).
+type NodeCPU struct {
+	// Admission is signing, HTTP and recovery of arriving transfers.
+	Admission float64 `json:"admission_s"`
+	// BLSVerify is single signatures and certificates checked (once per
+	// process).
+	BLSVerify float64 `json:"bls_verify_s"`
+	// BLSSign is signatures made for messages.
+	BLSSign float64 `json:"bls_sign_s"`
+	// Aggregate is certificates aggregated.
+	Aggregate float64 `json:"bls_aggregate_s"`
+	// Sampling is the cached-transaction lookups of sampled transfers.
+	Sampling float64 `json:"sampling_s"`
+	// Execution is finalized transfers executed on microstate.
+	Execution float64 `json:"execution_s"`
+	// Iterations is the number of shard-loop iterations (ticks served).
+	Iterations uint64 `json:"iterations"`
+	// Heights is the number of heights executed, all shards.
+	Heights uint64 `json:"heights"`
+	// Verifies is the number of BLS checks charged (a certificate is one).
+	Verifies uint64 `json:"bls_verifies"`
+	// Signs is the number of BLS signatures charged.
+	Signs uint64 `json:"bls_signs"`
 }
 
 type instance struct {
@@ -100,6 +130,7 @@ type runner struct {
 	node      []*nodeShard // NodeLoop: each shard's loop
 	nodeMsgs  uint64       // NodeLoop: messages handed over in memory
 	nodeBytes uint64
+	cpu       NodeCPU // NodeLoop: what was charged
 
 	opt, fin, cross Histogram
 	committed       uint64
@@ -177,7 +208,7 @@ func (r *runner) build() error {
 	netID := 0
 	var host *des.CPU
 	if cfg.HostCores > 0 {
-		host = des.NewCPU(r.sim, cfg.HostCores)
+		host = des.NewSharedCPU(r.sim, cfg.HostCores, cfg.HostShare)
 	}
 	r.host = host
 	for s := range cfg.Shards {
@@ -588,6 +619,12 @@ func (r *runner) result() Result {
 			res.StalledShards++
 		}
 		res.Backlog += st.pool.size
+	}
+	if cfg.NodeLoop {
+		c := r.cpu
+		c.Admission, c.BLSVerify, c.BLSSign = round3(c.Admission), round3(c.BLSVerify), round3(c.BLSSign)
+		c.Aggregate, c.Sampling, c.Execution = round3(c.Aggregate), round3(c.Sampling), round3(c.Execution)
+		res.NodeCPU = &c
 	}
 	ns := r.net.Stats()
 	res.Messages, res.Bytes = ns.Delivered+r.nodeMsgs, ns.Bytes+r.nodeBytes
