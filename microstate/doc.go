@@ -84,17 +84,23 @@
 // in the header, the importer recomputes the root from each chunk alone and
 // rejects a chunk that is corrupt, out of order, truncated or from another
 // snapshot (ChunkError wrapping ErrChunkDecode, ErrChunkOrder, ErrChunkProof
-// or ErrChunkForeign) before staging anything. Accepted leaves go to a new,
-// invisible generation of the flat state and a new tree; Importer.Commit
-// switches the store over in one synced write, and Abort (or a crash) leaves
-// it as it was. Fast sync is Import of the latest MSB, then Store.Replay of
+// or ErrChunkForeign) before staging anything. Each node is hashed once,
+// when its chunk is checked, and those hashes go straight into the tree's
+// nodes (in IAVL's own format); accepted leaves and nodes are streamed, in
+// key order, into SSTables that pebble ingests at Commit (other backends
+// take large batches and one sync), while the next chunk is checked. They
+// form a new, invisible generation of the flat state and a new tree;
+// Importer.Commit switches the store over in one synced write, and Abort
+// (or a crash) leaves it as it was. Fast sync is Import of the latest MSB, then Store.Replay of
 // the blocks after it, each checked against its recorded commitment.
 //
 // # Guarantees and assumptions
 //
 // Committed blocks survive kill -9 (every commit is a synced batch; the
 // crash test kills a child process at random instants, many times, on
-// pebble). The flat state, commitments and MSB roots are deterministic
+// pebble), and no reader sees a block before its batch is synced (pebble
+// publishes a batch to readers before its WAL sync completes, so the batch
+// is written while readers are held off). The flat state, commitments and MSB roots are deterministic
 // functions of the blocks applied: no clocks, randomness or map order. An
 // MSB's root is only as trustworthy as the certificate on its header: the
 // package checks certificates but does not choose the committee. The store

@@ -466,6 +466,7 @@ func (im *Importer) Commit() error {
 	if err != nil {
 		return im.fail(err)
 	}
+	crashPoint("import-staged")
 	if !bytes.Equal(treeRoot(t), im.h.StateRoot) { // cannot happen after verified chunks
 		_ = t.close()
 		_ = removeDB(t.name, im.s.cfg.Backend, im.s.cfg.Dir)
@@ -493,6 +494,7 @@ func (im *Importer) Commit() error {
 		_ = s.deleteRange(flatPrefix(im.gen), flatPrefix(im.gen+1))
 		return err
 	}
+	crashPoint("import-switched")
 	// The switch is durable; clean up what the old state left behind.
 	var drop []*msbTree
 	s.mu.Lock()

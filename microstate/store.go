@@ -58,6 +58,18 @@ type meta struct {
 	MSBHeight  uint64
 }
 
+// crashPoint marks the steps between which a crash leaves different
+// things on disk. It does nothing, except in the child process of the crash
+// tests, which sets crashHook to kill itself at a chosen step.
+func crashPoint(step string) {
+	if crashHook != nil {
+		crashHook(step)
+	}
+}
+
+// crashHook is nil outside the crash tests.
+var crashHook func(step string)
+
 // Result is what committing a block produces: its commitment and, when the
 // block closed an MSB interval or an epoch, the new MSB header.
 type Result struct {
@@ -427,6 +439,7 @@ func (s *Store) apply(ctx context.Context, info BlockInfo, ws []Write, want *com
 	if err != nil {
 		return Result{}, fmt.Errorf("microstate: commit block %d: %w", info.Height, err)
 	}
+	crashPoint("block")
 	res := Result{Block: bc}
 	if s.msbDue() {
 		h, err := s.buildMSB(ctx)
@@ -493,6 +506,7 @@ func (s *Store) buildMSB(ctx context.Context) (Header, error) {
 	if err != nil {
 		return Header{}, err
 	}
+	crashPoint("msb-tree")
 	h, err := nextHeader(s.last, Header{
 		ChainID:         s.cfg.ChainID,
 		Shard:           s.cfg.Shard,
@@ -511,6 +525,7 @@ func (s *Store) buildMSB(ctx context.Context) (Header, error) {
 		return Header{}, err
 	}
 	s.cfg.Logger.Debug("microstate: MSB", "number", number, "height", h.Height, "keys", n)
+	crashPoint("msb-recorded")
 	return h, s.prune()
 }
 
@@ -581,6 +596,7 @@ func (s *Store) prune() error {
 		if err := removeDB(t.name, s.cfg.Backend, s.cfg.Dir); err != nil {
 			return fmt.Errorf("microstate: remove %s: %w", t.name, err)
 		}
+		crashPoint("prune-tree")
 	}
 	if s.meta.MSB == 0 {
 		return nil
