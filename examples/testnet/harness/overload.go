@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -26,6 +28,10 @@ type OverloadReport struct {
 	// MeanLatency the mean time a request took to be answered.
 	Achieved    float64
 	MeanLatency time.Duration
+	// HarnessCPU and NodesCPU are the CPU time (user + system) the harness
+	// process and all node processes used during the overload window: on
+	// one machine the load generator competes with the nodes.
+	HarnessCPU, NodesCPU time.Duration
 	// NotSentBusy and NotSentFull split the transfers the overload did not
 	// offer: every submitter busy, or every sender's window full.
 	NotSentBusy, NotSentFull int64
@@ -86,6 +92,7 @@ func (r OverloadReport) Summary() string {
 	for _, w := range r.Windows {
 		ws = append(ws, fmt.Sprintf("%.1f", w))
 	}
+	fmt.Fprintf(&b, "| CPU used during the overload: harness / all nodes | %s / %s (over %s) |\n", r.HarnessCPU.Round(100*time.Millisecond), r.NodesCPU.Round(100*time.Millisecond), r.For)
 	fmt.Fprintf(&b, "| finalized tx/s per 10 s window | %s |\n", strings.Join(ws, ", "))
 	fmt.Fprintf(&b, "| finalized tx/s over the overload | %.1f (%.0f%% of sustainable) |\n", r.Final, 100*r.Final/max(r.Sustainable, 1e-9))
 	fmt.Fprintf(&b, "| largest mempool (one shard, one node) | %d |\n", r.PoolMax)
@@ -99,6 +106,42 @@ func (r OverloadReport) Summary() string {
 		fmt.Fprintf(&b, "\n- %s", v)
 	}
 	return b.String()
+}
+
+// selfCPU is the CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// nodesCPU is the CPU time the network's live processes have used, from
+// /proc/<pid>/stat (utime and stime, in clock ticks of 1/100 s).
+func nodesCPU(n *Network) time.Duration {
+	var total time.Duration
+	for _, nd := range n.Nodes {
+		pid := nd.Pid()
+		if pid == 0 {
+			continue
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// fields after the command name, which is in parentheses
+		rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
+		f := strings.Fields(rest)
+		if len(f) < 13 {
+			continue
+		}
+		var ut, st int64
+		fmt.Sscan(f[11], &ut)
+		fmt.Sscan(f[12], &st)
+		total += time.Duration(ut+st) * 10 * time.Millisecond
+	}
+	return total
 }
 
 // maxRSS is the largest resident set of the network's live processes.
@@ -192,6 +235,7 @@ func Overload(ctx context.Context, n *Network, d time.Duration, log io.Writer) (
 	if err != nil {
 		return rep, err
 	}
+	h0, n0 := selfCPU(), nodesCPU(n)
 	fctx, stopFlood := context.WithCancel(ctx)
 	defer stopFlood()
 	floodDone := make(chan struct{})
@@ -229,6 +273,7 @@ func Overload(ctx context.Context, n *Network, d time.Duration, log io.Writer) (
 	stopFlood()
 	<-floodDone
 	elapsed := time.Since(t0)
+	rep.HarnessCPU, rep.NodesCPU = selfCPU()-h0, nodesCPU(n)-n0
 	f1, err := finalTxs(ctx, n)
 	if err != nil {
 		return rep, err
