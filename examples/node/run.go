@@ -42,6 +42,13 @@ func runCmd(args []string) error {
 	fs.IntVar(&c.Load.CrossShardPercent, "cross-shard", 0, "cross-shard share of the built-in load, percent (default 10)")
 	fs.StringVar(&c.LogLevel, "log-level", "", "debug, info, warn or error")
 	fs.Uint64Var(&c.EpochBlocks, "epoch-blocks", 0, "heights per epoch (default 1000)")
+	fs.Func("checkpoint", "trusted finalized block shard:height:0xhash (repeatable): refuse a chain without it", func(v string) error {
+		cp, err := config.ParseCheckpoint(v)
+		if err == nil {
+			c.Checkpoints = append(c.Checkpoints, cp)
+		}
+		return err
+	})
 	fs.IntVar(&c.Believable, "believable", 0, "believable league size per shard (default 1; -1: one league)")
 	quiet := fs.Bool("quiet", false, "no live summary on stdout")
 	debugAPI := fs.Bool("debug-api", false, "serve test hooks (POST /debug/block-peers); for reliability harnesses only")
@@ -179,6 +186,8 @@ func merge(file, flags config.Config, fs *flag.FlagSet) config.Config {
 			file.EpochBlocks = flags.EpochBlocks
 		case "believable":
 			file.Believable = flags.Believable
+		case "checkpoint":
+			file.Checkpoints = append(file.Checkpoints, flags.Checkpoints...)
 		}
 	})
 	return file

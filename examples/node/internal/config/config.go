@@ -70,6 +70,47 @@ type Config struct {
 	P2P     P2P     `toml:"p2p"`
 	Mempool Mempool `toml:"mempool"`
 	Load    Load    `toml:"load"`
+	// Checkpoints are trusted finalized blocks (weak subjectivity): the
+	// node refuses any chain that holds another block at their heights.
+	Checkpoints []Checkpoint `toml:"checkpoints" comment:"trusted finalized blocks: the node refuses a chain with another block at their heights"`
+}
+
+// Checkpoint is a trusted finalized block of one shard, obtained out of
+// band (a block explorer, another operator): the defence against a long
+// range attack, where keys of a long-retired committee certify an
+// alternative history for a node that syncs from far behind.
+type Checkpoint struct {
+	Shard  uint32 `toml:"shard"`
+	Height uint64 `toml:"height"`
+	Hash   string `toml:"hash" comment:"block hash, 0x-prefixed hex"`
+}
+
+// ParseCheckpoint parses "shard:height:0xhash".
+func ParseCheckpoint(s string) (Checkpoint, error) {
+	var c Checkpoint
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 {
+		return c, fmt.Errorf("%w: checkpoint %q, want shard:height:0xhash", ErrInvalid, s)
+	}
+	if _, err := fmt.Sscan(parts[0], &c.Shard); err != nil {
+		return c, fmt.Errorf("%w: checkpoint shard %q", ErrInvalid, parts[0])
+	}
+	if _, err := fmt.Sscan(parts[1], &c.Height); err != nil {
+		return c, fmt.Errorf("%w: checkpoint height %q", ErrInvalid, parts[1])
+	}
+	c.Hash = parts[2]
+	return c, c.check(^uint32(0))
+}
+
+func (c Checkpoint) check(shards uint32) error {
+	h := strings.TrimPrefix(c.Hash, "0x")
+	if len(h) != 64 || strings.Trim(strings.ToLower(h), "0123456789abcdef") != "" {
+		return fmt.Errorf("%w: checkpoint hash %q, want 32 bytes of hex", ErrInvalid, c.Hash)
+	}
+	if c.Height == 0 || c.Shard >= shards {
+		return fmt.Errorf("%w: checkpoint shard %d height %d", ErrInvalid, c.Shard, c.Height)
+	}
+	return nil
 }
 
 // API configures the HTTP server.
@@ -191,6 +232,15 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
+func checkpointsInvalid(c Config) error {
+	for _, cp := range c.Checkpoints {
+		if err := cp.check(c.Shards); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Validate checks c after defaults; it names the first bad field.
 func (c Config) Validate() error {
 	c = c.WithDefaults()
@@ -222,6 +272,8 @@ func (c Config) Validate() error {
 		return bad("load.cross_shard_percent", "%d, want 0..100", c.Load.CrossShardPercent)
 	case c.Load.Rate < -1:
 		return bad("load.rate", "%d", c.Load.Rate)
+	case checkpointsInvalid(c) != nil:
+		return checkpointsInvalid(c)
 	case c.Network() && (c.P2P.ValidatorIndex < 0 || c.P2P.ValidatorIndex >= c.Validators):
 		return bad("p2p.validator_index", "%d outside 0..%d", c.P2P.ValidatorIndex, c.Validators-1)
 	case c.Mempool.Capacity < 0 || c.Mempool.PerSender < 0:

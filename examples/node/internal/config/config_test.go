@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/iostkit/iostkit/examples/node/internal/config"
@@ -53,4 +54,19 @@ func TestInvalid(t *testing.T) {
 			require.ErrorIs(t, err, config.ErrInvalid)
 		})
 	}
+}
+
+func TestParseCheckpoint(t *testing.T) {
+	hash := "0x" + strings.Repeat("ab", 32)
+	cp, err := config.ParseCheckpoint("1:250:" + hash)
+	require.NoError(t, err)
+	require.Equal(t, config.Checkpoint{Shard: 1, Height: 250, Hash: hash}, cp)
+	for _, bad := range []string{"", "1:250", "x:250:" + hash, "1:y:" + hash, "1:0:" + hash, "1:250:0x1234", "1:250:0x" + strings.Repeat("zz", 32)} {
+		_, err := config.ParseCheckpoint(bad)
+		require.ErrorIs(t, err, config.ErrInvalid, bad)
+	}
+	c := config.Config{Shards: 2, Checkpoints: []config.Checkpoint{{Shard: 2, Height: 1, Hash: hash}}}
+	err = c.Validate()
+	require.ErrorIs(t, err, config.ErrInvalid)
+	require.Contains(t, err.Error(), "checkpoint shard 2", "a checkpoint of a shard that does not exist")
 }

@@ -270,6 +270,9 @@ func (r *runner) fetchHistory(ctx context.Context) error {
 	next := r.shard.Head()
 	for i := len(commits) - 1; i >= 0; i-- {
 		c := commits[i]
+		if err := n.checkpoint(r.s, c.Block.Height, c.Block.Hash()); err != nil {
+			return err
+		}
 		if c.Block.Hash() != next {
 			return fmt.Errorf("%w: history block %d does not lead to the snapshot's head", errBadSync, c.Block.Height)
 		}

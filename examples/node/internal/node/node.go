@@ -195,6 +195,22 @@ func (n *Node) openShard(s uint32) (*chain.Shard, error) {
 	return chain.NewShard(exec, backend, blocks, pool, n.genesis, verifier)
 }
 
+// errCheckpoint means a finalized block that contradicts a trusted
+// checkpoint: the chain this node is offered is not the one its operator
+// trusts (a long range attack, or the wrong network).
+var errCheckpoint = errors.New("node: block contradicts a trusted checkpoint")
+
+// checkpoint checks a block about to be executed against the trusted
+// checkpoints of the configuration.
+func (n *Node) checkpoint(s uint32, height uint64, hash common.Hash) error {
+	for _, cp := range n.cfg.Checkpoints {
+		if cp.Shard == s && cp.Height == height && common.HexToHash(cp.Hash) != hash {
+			return fmt.Errorf("%w: shard %d height %d is %s, checkpoint says %s", errCheckpoint, s, height, hash.Hex(), cp.Hash)
+		}
+	}
+	return nil
+}
+
 // atomixLagBlocks is how many heights' worth of epochs an atomix proof's
 // certifying committee may lag behind the verifying shard's epoch (at
 // least two epochs): a message that waits that long in the other shard's

@@ -317,6 +317,9 @@ func (r *runner) route(from *replica, out pob.Outbound) {
 func (r *runner) execute() error {
 	for len(r.waiting) > 0 && !r.boundary {
 		c := r.waiting[0]
+		if err := r.n.checkpoint(r.s, c.Block.Height, c.Block.Hash()); err != nil {
+			return err
+		}
 		b, err := r.shard.Commit(chain.Block{
 			Height: c.Block.Height, Hash: c.Block.Hash(), Parent: c.Block.Parent, Epoch: r.epoch,
 			TimeMs: uint64(time.Now().UnixMilli()), Txs: c.Block.Txs(), Raw: encodeCommit(c),
