@@ -64,10 +64,10 @@ func (r *runner) nodeTick(s int) {
 	r.nodeIteration(s)
 }
 
-// nodeIteration runs one tick of shard s's loop: the engines' work happens
-// now, in the order the node does it; its CPU time is then charged, and
-// what it produced (confirmations, finality, cross-shard credits) takes
-// effect when that time has passed.
+// nodeIteration runs one tick of shard s's loop, round by round (nodeRound):
+// each round's engine work happens at its start, in the order the node does
+// it; its CPU time is then charged, and what it produced (confirmations,
+// finality, cross-shard credits) takes effect when that time has passed.
 func (r *runner) nodeIteration(s int) {
 	st, ns := r.shards[s], r.node[s]
 	ns.busy = true
@@ -80,8 +80,6 @@ func (r *runner) nodeIteration(s int) {
 			}
 		}
 	}
-	var cost time.Duration
-	var effects []func()
 	for _, in := range live {
 		in.eng.Tick()
 		// An engine that is handed payloads (not a Puller) gets one when it
@@ -91,35 +89,46 @@ func (r *runner) nodeIteration(s int) {
 			in.eng.Propose(encodePayload(b.shard, b.id))
 		}
 	}
-	for range nodeRounds {
-		active := false
-		for _, in := range live {
-			box := ns.inbox[in]
-			if len(box) == 0 {
-				continue
-			}
-			active = true
-			delete(ns.inbox, in)
-			for _, d := range box {
-				cost += r.nodeReceiveCost(in, d)
-				in.eng.Step(d.from, d.msg)
-			}
+	r.nodeRound(s, live, 0)
+}
+
+// nodeRound runs round k of an iteration of shard s's loop: every member
+// steps through its inbox, then its Ready is handled. The round's CPU time
+// is charged before the next round starts, so transfers admitted meanwhile
+// (the API's goroutines run concurrently) reach the pool in time for the
+// next proposals, as they do in the node.
+func (r *runner) nodeRound(s int, live []*instance, k int) {
+	ns := r.node[s]
+	var cost time.Duration
+	var effects []func()
+	active := false
+	for _, in := range live {
+		box := ns.inbox[in]
+		if len(box) == 0 {
+			continue
 		}
-		for _, in := range live {
-			rd := in.eng.Ready()
-			if len(rd.Messages) == 0 && len(rd.Optimistic) == 0 && len(rd.Final) == 0 {
-				continue
-			}
-			active = true
-			cost += r.nodeHandle(s, in, rd, &effects)
+		active = true
+		delete(ns.inbox, in)
+		for _, d := range box {
+			cost += r.nodeReceiveCost(in, d)
+			in.eng.Step(d.from, d.msg)
 		}
-		if !active {
-			break
+	}
+	for _, in := range live {
+		rd := in.eng.Ready()
+		if len(rd.Messages) == 0 && len(rd.Optimistic) == 0 && len(rd.Final) == 0 {
+			continue
 		}
+		active = true
+		cost += r.nodeHandle(s, in, rd, &effects)
 	}
 	r.runSliced(r.host, cost, func() {
 		for _, f := range effects {
 			f()
+		}
+		if active && k+1 < nodeRounds {
+			r.nodeRound(s, live, k+1)
+			return
 		}
 		ns.busy = false
 		if ns.due {
