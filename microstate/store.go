@@ -338,6 +338,10 @@ func (s *Store) Iterate(start, end []byte, fn func(key, value []byte) bool) erro
 // ApplyBlock commits one block's writes as the next height, atomically and
 // durably, and builds an MSB if the block closes an interval or an epoch.
 // Writes may come in any order and repeat a key (the last one wins).
+// Readers see the block as soon as it is durable, which is before
+// ApplyBlock returns when an MSB is built: a caller that publishes more
+// about the block (an index of it, say) after ApplyBlock returns should
+// publish it before, or not rely on the state's height to tell it is there.
 func (s *Store) ApplyBlock(ctx context.Context, info BlockInfo, writes []Write) (Result, error) {
 	ws, err := normalize(writes)
 	if err != nil {
