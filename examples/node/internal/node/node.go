@@ -190,8 +190,7 @@ func (n *Node) openShard(s uint32) (*chain.Shard, error) {
 	// attestations (attest.go) and microstate's write-set proofs. Shards
 	// cross an epoch boundary at different times (their heights differ),
 	// so a proof stays valid for a few epochs: at least atomixLagBlocks.
-	lag := max(2, (atomixLagBlocks+n.cfg.EpochBlocks-1)/n.cfg.EpochBlocks)
-	verifier := atomix.Verifier{Certs: n, Proofs: chain.WriteProofVerifier{}, EpochLag: lag}
+	verifier := atomix.Verifier{Certs: n, Proofs: chain.WriteProofVerifier{}, EpochLag: n.atomixLag()}
 	return chain.NewShard(exec, backend, blocks, pool, n.genesis, verifier)
 }
 
@@ -217,6 +216,39 @@ func (n *Node) checkpoint(s uint32, height uint64, hash common.Hash) error {
 // queue is still accepted, and older ones are certified again by the
 // current committee.
 const atomixLagBlocks = 200
+
+// atomixLag is how many epochs an atomix proof's certifying committee may
+// lag behind the verifying shard: at least atomixLagBlocks heights, at
+// least two epochs.
+func (n *Node) atomixLag() uint64 {
+	return max(2, (atomixLagBlocks+n.cfg.EpochBlocks-1)/n.cfg.EpochBlocks)
+}
+
+// proofCommitteesKnown reports whether this node can derive the committee
+// of every proof the atomix messages of txs carry. A block is executed
+// only then: a proof refused because this node lacks a beacon round its
+// peers have would make its state differ from theirs.
+func (n *Node) proofCommitteesKnown(txs [][]byte) bool {
+	for _, raw := range txs {
+		if !chain.IsAtomix(raw) {
+			continue
+		}
+		m, err := chain.DecodeAtomix(raw)
+		if err != nil {
+			continue // refused the same way everywhere
+		}
+		for _, p := range m.Proofs {
+			a, err := chain.DecodeAttestation(p.Certificate)
+			if err != nil || uint32(p.Vote.Shard) >= n.cfg.Shards {
+				continue
+			}
+			if _, _, err := n.committee(uint32(p.Vote.Shard), p.Epoch, a.Version); errors.Is(err, errNoRandomness) {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // newEngine builds one validator's consensus engine: the one place that
 // decides which engine the chain runs.
@@ -527,9 +559,12 @@ func (n *Node) publishPartials(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		}
-		// The next round, and the last two for peers that restarted and
-		// lost what they had recovered.
-		for e := max(n.maxEpoch(), 2) - 1; e <= n.maxEpoch()+1; e++ {
+		// The next round, and the recent ones for peers that restarted
+		// and lost what they had recovered: as far back as an atomix proof
+		// may be certified (its committee needs its epoch's round and the
+		// one before).
+		back := n.atomixLag() + 1
+		for e := max(n.maxEpoch(), back+1) - back; e <= n.maxEpoch()+1; e++ {
 			n.contribute(e)
 		}
 	}

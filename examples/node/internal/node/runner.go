@@ -320,6 +320,9 @@ func (r *runner) execute() error {
 		if err := r.n.checkpoint(r.s, c.Block.Height, c.Block.Hash()); err != nil {
 			return err
 		}
+		if !r.n.proofCommitteesKnown(c.Block.Txs()) {
+			break // a beacon round is on its way: execute on a later tick
+		}
 		b, err := r.shard.Commit(chain.Block{
 			Height: c.Block.Height, Hash: c.Block.Hash(), Parent: c.Block.Parent, Epoch: r.epoch,
 			TimeMs: uint64(time.Now().UnixMilli()), Txs: c.Block.Txs(), Raw: encodeCommit(c),
