@@ -28,6 +28,11 @@
 //     instances with one key, each connected to half of the honest members
 //     during a partition) — the engine-agnostic way to provoke equivocation.
 //
+// Config.NodeLoop simulates the example node's local mode instead: every
+// validator in one process, one serial loop per shard driven by a ticker that
+// waits while the loop is busy, messages exchanged in memory, transfers
+// admitted over the node's API and executed once per shard (nodeloop.go).
+//
 // Run returns throughput, optimistic, final and cross-shard latency,
 // safety violations (two honest members finalizing different blocks at one
 // height) and liveness figures. The same Config gives the same Result, bit
