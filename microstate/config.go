@@ -35,6 +35,12 @@ type Config struct {
 	// exportable; older MSB trees and the block bodies before the oldest
 	// kept MSB are pruned. Zero means 2. MSB headers are always kept.
 	KeepMSBs int
+	// KeepBlocks is how many of the latest block bodies are kept even when
+	// they precede the oldest kept MSB (a node proves a block's writes to
+	// other shards for a while after the block: atomix votes). Zero keeps
+	// only the bodies after the oldest kept MSB. Disk stays bounded: at
+	// most KeepBlocks bodies beyond what KeepMSBs keeps.
+	KeepBlocks uint64
 	// TreeCacheNodes is the IAVL node cache size of each open MSB tree (it
 	// serves proofs and exports). Zero means 10,000.
 	TreeCacheNodes int

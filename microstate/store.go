@@ -581,7 +581,8 @@ func (s *Store) countRange(lo, hi []byte) (uint64, error) {
 }
 
 // prune closes and deletes MSB trees older than the kept ones, and block
-// bodies up to the oldest kept MSB. It is idempotent.
+// bodies up to the oldest kept MSB, except the latest KeepBlocks. It is
+// idempotent.
 func (s *Store) prune() error {
 	oldest := s.oldestKept()
 	var drop []*msbTree
@@ -612,7 +613,14 @@ func (s *Store) prune() error {
 	if err != nil {
 		return err
 	}
-	return s.deleteRange([]byte{prefixBlock}, u64key(prefixBlock, h.Height+1))
+	limit := h.Height + 1
+	if k := s.cfg.KeepBlocks; k > 0 {
+		if s.meta.Height < k {
+			return nil
+		}
+		limit = min(limit, s.meta.Height-k+1)
+	}
+	return s.deleteRange([]byte{prefixBlock}, u64key(prefixBlock, limit))
 }
 
 func (s *Store) header(n uint64) (Header, error) {

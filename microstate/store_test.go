@@ -374,3 +374,19 @@ func TestConcurrentReads(t *testing.T) {
 	close(stop)
 	require.NoError(t, <-done)
 }
+
+// TestKeepBlocks keeps the latest KeepBlocks bodies even before the
+// oldest kept MSB, and no more.
+func TestKeepBlocks(t *testing.T) {
+	s := diskStore(t, t.TempDir(), func(c *Config) { c.MSBInterval = 2; c.KeepMSBs = 1; c.KeepBlocks = 5 })
+	defer s.Close()
+	for s.Height() < 20 {
+		apply(t, s, genBlock(s.Height()+1, 50, 10))
+	}
+	for h := uint64(16); h <= 20; h++ {
+		_, err := s.Block(h)
+		require.NoError(t, err, "block %d is among the latest 5", h)
+	}
+	_, err := s.Block(15)
+	require.ErrorIs(t, err, ErrPruned, "block 15 precedes both the kept MSB and the kept blocks")
+}

@@ -21,9 +21,11 @@ var (
 	_ Prover  = (*Micro)(nil)
 )
 
-// KeepMSBs is how many Micro State Blocks (and the block bodies since the
-// oldest of them) a node keeps.
-const KeepMSBs = 8
+// KeepBlocks is how many of the latest block bodies (write sets) a node
+// keeps whatever its Micro State Blocks: atomix proves a vote with its
+// block's write set, and a vote may need a new certificate a few hundred
+// heights later (after a partition, or an epoch change).
+const KeepBlocks = 1024
 
 // OpenMicro opens shard's microstate store in dir. kind is pebble,
 // goleveldb or memdb. certs checks the certificates attached to Micro State
@@ -35,11 +37,8 @@ func OpenMicro(chainID uint64, shard uint32, kind, dir string, certs microstate.
 	}
 	s, err := microstate.Open(context.Background(), microstate.Config{
 		Dir: dir, Backend: backend, ChainID: fmt.Sprint(chainID), Shard: shard,
-		// Block bodies back to the oldest kept MSB stay provable: atomix
-		// proves a vote with its block's write set, and a vote may need a
-		// new certificate an epoch or two later.
-		KeepMSBs: KeepMSBs,
-		Verifier: certs,
+		KeepBlocks: KeepBlocks,
+		Verifier:   certs,
 	})
 	if err != nil {
 		return nil, err
