@@ -87,7 +87,7 @@ func (m *Machine) fallback() bool {
 
 func (m *Machine) produce() {
 	p := m.prod
-	if m.convicted[p] || m.suspect[p] || len(m.produced) >= m.cfg.MaxPending {
+	if m.convicted[p] || m.suspect[p] || len(m.produced) >= m.cfg.MaxPending || m.held() {
 		return
 	}
 	txs := m.cfg.App.Propose(m.height, m.cfg.MaxTxs)

@@ -46,6 +46,9 @@ func (m *Machine) propose() {
 	} else {
 		b = m.build()
 	}
+	if m.held() {
+		return
+	}
 	hdr := ProposalHeader{Domain: m.cfg.Domain, Height: m.height, Round: m.round, POLRound: pol, Block: b.Hash(), Proposer: uint32(m.self)}
 	sig, err := m.cfg.Signer.Sign(hdr.SignBytes())
 	if err != nil {
@@ -209,6 +212,9 @@ func (m *Machine) vote(t VoteType, b common.Hash) {
 			m.broadcast(Message{Kind: KindVote, Vote: &v})
 			return
 		}
+	}
+	if m.held() {
+		return // below a restored hard state: the votes cast here are unknown
 	}
 	v, err := SignVote(m.cfg.Signer, Vote{Domain: m.cfg.Domain, Type: t, Height: m.height, Round: m.round, Block: b, Voter: uint32(m.self)})
 	if err != nil {
@@ -448,7 +454,15 @@ func (m *Machine) commit(c Commit, quiet bool) {
 	if quiet {
 		return
 	}
-	m.enterRound(0)
+	if m.applyHold() {
+		// Reached the restored hard state: resume where it stood.
+		if m.step == 0 || m.step == StepPropose {
+			m.enterRound(m.round)
+		}
+		m.rebroadcast()
+	} else {
+		m.enterRound(0)
+	}
 	future := m.future
 	m.future = nil
 	for _, msg := range future {

@@ -14,6 +14,7 @@ import (
 // evidence, slashing and the one-league fallback. See the package
 // documentation and docs/pob.md. It implements Engine.
 type Machine struct {
+	hold        *HardState // a restored hard state above the current height
 	cfg         Config
 	keys        []kyber.Point // committee
 	bkeys       []kyber.Point // believable league
@@ -115,30 +116,17 @@ func New(cfg Config) (*Machine, error) {
 				m.addPending(o)
 			}
 		}
-		if r.Height == m.height {
-			m.round, m.step = r.Round, r.Step
-			m.lockedRound, m.locked = r.LockedRound, r.Locked
-			m.validRound, m.valid = r.ValidRound, r.Valid
-			m.myVotes = slices.Clone(r.Votes)
-			m.myProps = slices.Clone(r.Proposals)
-			for _, v := range m.myVotes {
-				m.record(v)
-			}
-			for _, v := range r.POL {
-				if v.Height == m.height && v.Type == Prevote && int(v.Voter) < m.n {
-					m.record(v)
-				}
-			}
-			for _, p := range m.myProps {
-				m.proposals[p.Header.Round] = p
-				m.blocks[p.Header.Block] = p.Block
-			}
-			if m.lockedRound > 0 {
-				m.blocks[m.locked.Hash()] = m.locked
-			}
-			if m.validRound > 0 {
-				m.blocks[m.valid.Hash()] = m.valid
-			}
+		switch {
+		case r.Height == m.height:
+			m.restore(r)
+		case r.Height > m.height:
+			// The node persisted this state ahead of the blocks it stored
+			// (a crash between the two): the engine starts below it. It
+			// signs nothing until it reaches r.Height, applies r there, and
+			// reports r as its hard state meanwhile, so a second crash
+			// keeps the record of the votes it cast.
+			held := *r
+			m.hold = &held
 		}
 	}
 	if m.step == 0 || m.step == StepPropose {
@@ -147,6 +135,53 @@ func New(cfg Config) (*Machine, error) {
 	m.rebroadcast()
 	m.progress()
 	return m, nil
+}
+
+// restore applies the persisted votes, locks and proposals of r, a hard
+// state of the current height.
+func (m *Machine) restore(r *HardState) {
+	m.round, m.step = r.Round, r.Step
+	m.lockedRound, m.locked = r.LockedRound, r.Locked
+	m.validRound, m.valid = r.ValidRound, r.Valid
+	m.myVotes = slices.Clone(r.Votes)
+	m.myProps = slices.Clone(r.Proposals)
+	for _, v := range m.myVotes {
+		m.record(v)
+	}
+	for _, v := range r.POL {
+		if v.Height == m.height && v.Type == Prevote && int(v.Voter) < m.n {
+			m.record(v)
+		}
+	}
+	for _, p := range m.myProps {
+		m.proposals[p.Header.Round] = p
+		m.blocks[p.Header.Block] = p.Block
+	}
+	if m.lockedRound > 0 {
+		m.blocks[m.locked.Hash()] = m.locked
+	}
+	if m.validRound > 0 {
+		m.blocks[m.valid.Hash()] = m.valid
+	}
+}
+
+// held reports whether the engine is below a restored hard state's height
+// (see Config.Restore): it must sign nothing there.
+func (m *Machine) held() bool { return m.hold != nil && m.height < m.hold.Height }
+
+// applyHold applies a held hard state once the engine reaches its height,
+// and reports whether it did.
+func (m *Machine) applyHold() bool {
+	if m.hold == nil || m.height < m.hold.Height {
+		return false
+	}
+	r := m.hold
+	m.hold = nil
+	if m.height != r.Height {
+		return false
+	}
+	m.restore(r)
+	return true
 }
 
 func (m *Machine) resetHeight(h uint64, parent common.Hash) {
@@ -185,6 +220,9 @@ func (m *Machine) Advance() {
 }
 
 func (m *Machine) hardState() HardState {
+	if m.held() {
+		return *m.hold
+	}
 	return HardState{
 		Height: m.height, Round: m.round, Step: m.step,
 		LockedRound: m.lockedRound, Locked: m.locked,

@@ -85,6 +85,53 @@ func TestRestartNeverDoubleVotes(t *testing.T) {
 	}
 }
 
+// A validator whose persisted HardState is ahead of the history it
+// restarts with (the node saved the engine's state for height 2 but
+// crashed before storing block 1) signs nothing at height 1, takes the
+// commit of height 1 from its peers, and at height 2 holds to the vote it
+// had cast there — the second cause of the double vote examples/testnet
+// found after kill -9 (docs/reliability.md, finding 1).
+func TestRestartBelowPersistedHeight(t *testing.T) {
+	ks := testKeys(4)
+	const self = 3 // never the round-0 proposer of heights 1 and 2
+	a := pob.Block{Domain: testDomain, Height: 1, Builder: 1}
+	x := pob.Block{Domain: testDomain, Height: 2, Parent: a.Hash(), Builder: 2}
+	y := pob.Block{Domain: testDomain, Height: 2, Parent: a.Hash(), Builder: 2, Payload: [][]byte{{1}}}
+	cast, err := pob.SignVote(pob.NewSigner(ks[self].sk), pob.Vote{Domain: testDomain, Type: pob.Prevote, Height: 2, Block: x.Hash(), Voter: self})
+	require.NoError(t, err)
+	persisted := pob.HardState{Height: 2, Step: pob.StepPrevote, Votes: []pob.Vote{cast}}
+
+	cfg := engineConfig(ks, self)
+	cfg.Restore = &persisted
+	e, err := pob.New(cfg)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, e.Status().Height)
+	require.NoError(t, e.Step(signedProposal(t, ks, 1, a)))
+	for range 40 {
+		e.Tick()
+	}
+	votes, hs := drainVotes(e)
+	require.Empty(t, votes, "no vote below the persisted height")
+	if hs != nil {
+		require.EqualValues(t, 2, hs.Height, "the persisted state is kept, not replaced by a lower one")
+		require.Equal(t, persisted.Votes, hs.Votes)
+	}
+
+	commit := pob.Message{Kind: pob.KindCommit, Commit: &pob.Commit{Block: a, Cert: certificate(ks, []int{0, 1, 2}, 1, a.Hash())}}
+	require.NoError(t, e.Step(commit))
+	require.EqualValues(t, 2, e.Status().Height)
+	require.NoError(t, e.Step(signedProposal(t, ks, 2, y))) // another block for the slot it voted in
+	for range 40 {
+		e.Tick()
+	}
+	votes, _ = drainVotes(e)
+	for _, v := range votes {
+		if v.Type == pob.Prevote && v.Height == 2 && v.Round == 0 {
+			require.Equal(t, x.Hash(), v.Block, "restarted validator signed a second prevote at height 2")
+		}
+	}
+}
+
 func TestStepRejects(t *testing.T) {
 	ks := testKeys(4)
 	e, err := pob.New(engineConfig(ks, 2))
