@@ -228,7 +228,12 @@ func (n *Node) atomixLag() uint64 {
 // of every proof the atomix messages of txs carry. A block is executed
 // only then: a proof refused because this node lacks a beacon round its
 // peers have would make its state differ from theirs.
-func (n *Node) proofCommitteesKnown(txs [][]byte) bool {
+//
+// Only proofs atomix would check against a committee count: one certified
+// in an epoch after the block's, or more than the lag before it, or before
+// its own vote, is refused by atomix itself, the same way on every node,
+// before any committee is looked up.
+func (n *Node) proofCommitteesKnown(txs [][]byte, epoch uint64) bool {
 	for _, raw := range txs {
 		if !chain.IsAtomix(raw) {
 			continue
@@ -238,6 +243,9 @@ func (n *Node) proofCommitteesKnown(txs [][]byte) bool {
 			continue // refused the same way everywhere
 		}
 		for _, p := range m.Proofs {
+			if p.Epoch > epoch || p.Epoch+n.atomixLag() < epoch || p.Epoch < p.Vote.Epoch {
+				continue
+			}
 			a, err := chain.DecodeAttestation(p.Certificate)
 			if err != nil || uint32(p.Vote.Shard) >= n.cfg.Shards {
 				continue
@@ -563,21 +571,32 @@ func (n *Node) publishPartials(ctx context.Context) error {
 		// and lost what they had recovered: as far back as an atomix proof
 		// may be certified (its committee needs its epoch's round and the
 		// one before).
+		// Every shard's window, not only the furthest shard's: shards may
+		// be epochs apart.
 		back := n.atomixLag() + 1
-		for e := max(n.maxEpoch(), back+1) - back; e <= n.maxEpoch()+1; e++ {
-			n.contribute(e)
+		rounds := map[uint64]bool{}
+		for _, se := range n.shardEpochs() {
+			for e := max(se, back) - back; e <= se+1; e++ {
+				rounds[e] = true
+			}
+		}
+		for e := range rounds {
+			if e > 0 {
+				n.contribute(e)
+			}
 		}
 	}
 }
 
-func (n *Node) maxEpoch() uint64 {
+// shardEpochs is each shard's current epoch.
+func (n *Node) shardEpochs() []uint64 {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	e := uint64(0)
-	for _, se := range n.epochs {
-		e = max(e, se.Epoch)
+	out := make([]uint64, len(n.epochs))
+	for i, se := range n.epochs {
+		out[i] = se.Epoch
 	}
-	return e
+	return out
 }
 
 func (n *Node) receive(ctx context.Context) error {

@@ -320,7 +320,7 @@ func (r *runner) execute() error {
 		if err := r.n.checkpoint(r.s, c.Block.Height, c.Block.Hash()); err != nil {
 			return err
 		}
-		if !r.n.proofCommitteesKnown(c.Block.Txs()) {
+		if !r.n.proofCommitteesKnown(c.Block.Txs(), r.epoch) {
 			break // a beacon round is on its way: execute on a later tick
 		}
 		b, err := r.shard.Commit(chain.Block{
