@@ -678,7 +678,17 @@ type Fetcher interface {
 // last RecheckWindow commits) may not reach back far enough.
 func (n *Node) catchUp(ctx context.Context, r *runner) {
 	f, ok := n.transport.(Fetcher)
-	if !ok || r.lastHint <= r.shard.Height()+4 {
+	if !ok {
+		return
+	}
+	// Fetch when well behind, or when behind at all and stuck since the
+	// last check: an engine restored above its stored chain signs nothing
+	// until it reaches its persisted height, so its peers, waiting for its
+	// vote, may never send it the commit it lacks.
+	h := r.shard.Height()
+	stuck := h == r.checkedAt && r.lastHint > h
+	r.checkedAt = h
+	if r.lastHint <= h+4 && !stuck {
 		return
 	}
 	if r.lastHint > r.shard.Height()+fastSyncGap && time.Since(r.syncTried) > 10*time.Second {

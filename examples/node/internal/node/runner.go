@@ -57,6 +57,7 @@ type runner struct {
 	msbSeen    uint64                       // latest Micro State Block number seen
 	msbHeaders map[uint64]microstate.Header // MSBs awaiting their attestation
 	syncTried  time.Time                    // last fast-sync attempt
+	checkedAt  uint64                       // committed height at the last catch-up check
 }
 
 // epochOf is the epoch of height h (h ≥ 1): epoch e covers heights
