@@ -58,6 +58,7 @@ type runner struct {
 	msbHeaders map[uint64]microstate.Header // MSBs awaiting their attestation
 	syncTried  time.Time                    // last fast-sync attempt
 	checkedAt  uint64                       // committed height at the last catch-up check
+	waitLogged uint64                       // last height logged as waiting for a beacon round
 }
 
 // epochOf is the epoch of height h (h ≥ 1): epoch e covers heights
@@ -322,6 +323,10 @@ func (r *runner) execute() error {
 			return err
 		}
 		if !r.n.proofCommitteesKnown(c.Block.Txs(), r.epoch) {
+			if r.waitLogged != c.Block.Height {
+				r.waitLogged = c.Block.Height
+				r.n.log.Warn("atomix: block waits for a beacon round to check its proofs", "shard", r.s, "height", c.Block.Height, "epoch", r.epoch)
+			}
 			break // a beacon round is on its way: execute on a later tick
 		}
 		b, err := r.shard.Commit(chain.Block{
