@@ -86,54 +86,6 @@ func DecodeChunk(b []byte) (Chunk, error) {
 	return c, nil
 }
 
-// verifyRange recomputes the root of the canonical tree over n leaves from
-// the chunk's leaves and boundary hashes.
-func verifyRange(c *Chunk, n uint64) ([]byte, error) {
-	a, b := c.Start, c.Start+uint64(len(c.Keys))
-	if b > n || b < a {
-		return nil, fmt.Errorf("%w: leaves %d…%d of %d", ErrChunkOrder, a, b, n)
-	}
-	v := int64(c.Number)
-	li, ri := 0, 0
-	var rec func(lo, hi uint64) ([32]byte, error)
-	rec = func(lo, hi uint64) ([32]byte, error) {
-		switch {
-		case hi <= a:
-			if li >= len(c.Left) {
-				return [32]byte{}, fmt.Errorf("%w: too few left hashes", ErrChunkProof)
-			}
-			li++
-			return [32]byte(c.Left[li-1]), nil
-		case lo >= b:
-			if ri >= len(c.Right) {
-				return [32]byte{}, fmt.Errorf("%w: too few right hashes", ErrChunkProof)
-			}
-			ri++
-			return [32]byte(c.Right[ri-1]), nil
-		case hi-lo == 1:
-			return leafHash(v, c.Keys[lo-a], c.Values[lo-a]), nil
-		}
-		mid := split(lo, hi)
-		l, err := rec(lo, mid)
-		if err != nil {
-			return l, err
-		}
-		r, err := rec(mid, hi)
-		if err != nil {
-			return r, err
-		}
-		return innerHash(treeHeight(hi-lo), hi-lo, v, l[:], r[:]), nil
-	}
-	root, err := rec(0, n)
-	if err != nil {
-		return nil, err
-	}
-	if li != len(c.Left) || ri != len(c.Right) {
-		return nil, fmt.Errorf("%w: unused boundary hashes", ErrChunkProof)
-	}
-	return root[:], nil
-}
-
 // boundary extracts the sibling hashes of an IAVL existence proof: those on
 // the left of the path (root side first) and on the right (leaf side first).
 func boundary(p *ics23.CommitmentProof) (left, right [][]byte, err error) {
