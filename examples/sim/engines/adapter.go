@@ -48,6 +48,10 @@ type Protocol struct {
 
 	mu   sync.Mutex
 	keys map[[3]uint64]keyPair
+	// cvs holds one pob.CommitteeVerifier per committee (keyed by its
+	// members' addresses in order), shared by every simulated validator of
+	// that committee as pob.Config.Certificates allows; see committeeVerifier.
+	cvs map[common.Hash]*pob.CommitteeVerifier
 }
 
 type keyPair struct {
@@ -66,7 +70,7 @@ func New(opts Options) (*Protocol, error) {
 	if opts.Ticks <= 0 {
 		opts.Ticks = 20
 	}
-	return &Protocol{opts: opts, verifier: NewCachedVerifier(pob.BLSVerifier{}), keys: map[[3]uint64]keyPair{}}, nil
+	return &Protocol{opts: opts, verifier: NewCachedVerifier(pob.BLSVerifier{}), keys: map[[3]uint64]keyPair{}, cvs: map[common.Hash]*pob.CommitteeVerifier{}}, nil
 }
 
 // Name implements shardsim.Protocol.
@@ -104,6 +108,7 @@ func (p *Protocol) key(seed uint64, s, m int) keyPair {
 	}
 	kp := keyPair{sk: sk, pk: pk, addr: common.BytesToAddress(crypto.Keccak256(pkb))}
 	p.keys[k] = kp
+	p.verifier.remember(pk, pkb)
 	return kp
 }
 
@@ -157,6 +162,11 @@ func (p *Protocol) NewEngine(shard, member, size int, seed uint64) (shardsim.Eng
 	if p.opts.Tune != nil {
 		p.opts.Tune(&cfg)
 	}
+	if cfg.Certificates == nil && len(cfg.Committee) > 0 {
+		if cfg.Certificates, err = p.committeeVerifier(cfg.Committee); err != nil {
+			return nil, fmt.Errorf("engines: %s: %w", p.opts.Name, err)
+		}
+	}
 	a.sample = float64(cfg.SamplePPM) / pob.PPM
 	if cfg.SamplePPM == 0 {
 		a.sample = 0.1 // pob's documented default
@@ -165,6 +175,36 @@ func (p *Protocol) NewEngine(shard, member, size int, seed uint64) (shardsim.Eng
 		return nil, fmt.Errorf("engines: %s: %w", p.opts.Name, err)
 	}
 	return a, nil
+}
+
+// committeeVerifier returns the run's pob.CommitteeVerifier for committee,
+// building it the first time. pob.New would otherwise build one per engine:
+// a BDN key aggregation per member, O(n²) pairing-group work per committee
+// in this one process, which made a 256-member committee impractical to
+// simulate. Sharing it changes no outcome (it is read-only apart from a
+// memo of weighted signatures, and answers as a fresh one would) and no
+// charge: the simulator charges every validator the calibrated cost of the
+// certificates it aggregates and verifies from the messages' metadata, not
+// from the time the real calls take here.
+func (p *Protocol) committeeVerifier(committee []pob.Member) (*pob.CommitteeVerifier, error) {
+	h := sha256.New()
+	keys := make([]kyber.Point, len(committee))
+	for i, m := range committee {
+		h.Write(m.Address[:])
+		keys[i] = m.PublicKey
+	}
+	id := common.Hash(h.Sum(nil))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cv, ok := p.cvs[id]; ok {
+		return cv, nil
+	}
+	cv, err := pob.NewCommitteeVerifier(keys, p.verifier)
+	if err != nil {
+		return nil, err
+	}
+	p.cvs[id] = cv
+	return cv, nil
 }
 
 // Tolerated implements shardsim.FaultBounder: the normal league runs the
@@ -213,20 +253,38 @@ type CachedVerifier struct {
 	v    pob.Verifier
 	mu   sync.Mutex
 	seen map[[32]byte]error
+	// known holds the encoding of the run's validator keys, by identity:
+	// compressing a G2 point costs a field inversion, which at a
+	// 256-member committee (n² vote checks per height) dominated the
+	// simulator's own run time. Other keys (aggregates) are encoded anew.
+	known map[kyber.Point][]byte
 	// Hits and Misses count lookups.
 	Hits, Misses uint64
 }
 
 // NewCachedVerifier wraps v.
 func NewCachedVerifier(v pob.Verifier) *CachedVerifier {
-	return &CachedVerifier{v: v, seen: map[[32]byte]error{}}
+	return &CachedVerifier{v: v, seen: map[[32]byte]error{}, known: map[kyber.Point][]byte{}}
+}
+
+// remember records pub's encoding, so Verify need not compute it again.
+// pub must not change afterwards (kyber points used as keys never do here).
+func (c *CachedVerifier) remember(pub kyber.Point, enc []byte) {
+	c.mu.Lock()
+	c.known[pub] = enc
+	c.mu.Unlock()
 }
 
 // Verify implements pob.Verifier.
 func (c *CachedVerifier) Verify(pub kyber.Point, msg, sig []byte) error {
-	pb, err := pub.MarshalBinary()
-	if err != nil {
-		return c.v.Verify(pub, msg, sig)
+	c.mu.Lock()
+	pb, ok := c.known[pub]
+	c.mu.Unlock()
+	if !ok {
+		var err error
+		if pb, err = pub.MarshalBinary(); err != nil {
+			return c.v.Verify(pub, msg, sig)
+		}
 	}
 	h := sha256.New()
 	for _, part := range [][]byte{pb, msg, sig} {
