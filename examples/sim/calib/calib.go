@@ -31,6 +31,9 @@ type Costs struct {
 	// Node are the costs of the example node's own code paths, for
 	// simulating its local mode; absent from older calibrations.
 	Node NodeCosts `json:"node,omitzero"`
+	// Atomix are the costs of driving atomix (see AtomixCosts); absent
+	// from older calibrations.
+	Atomix AtomixCosts `json:"atomix,omitzero"`
 	// Machine describes where the costs were measured.
 	Machine Machine `json:"machine"`
 }
@@ -81,6 +84,9 @@ func (c Costs) Validate() error {
 	}
 	if n := c.Node; n.TxSign < 0 || n.HTTPSubmit < 0 || n.StateTransfer < 0 || n.StateAccounts < 0 || n.StateBlockTxs < 0 {
 		return fmt.Errorf("%w: negative node cost", ErrInvalid)
+	}
+	if a := c.Atomix; a.Block < 0 || a.Prove < 0 || a.Verify < 0 {
+		return fmt.Errorf("%w: negative atomix cost", ErrInvalid)
 	}
 	return nil
 }
