@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/iostkit/iostkit/examples/node/internal/chain"
@@ -63,8 +64,9 @@ func New(n *node.Node, log *slog.Logger) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &server{n: n, log: log}
+	adm := newAdmission(n.Config().API.Admission, nodePressure(n), time.Now)
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /tx", s.submit)
+	mux.HandleFunc("POST /tx", adm.guard(s.submit))
 	mux.HandleFunc("GET /tx/{hash}", s.tx)
 	mux.HandleFunc("GET /account/{address}", s.account)
 	mux.HandleFunc("GET /shard/{address}", s.shardOf)
@@ -99,6 +101,24 @@ func New(n *node.Node, log *slog.Logger) http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// nodePressure reads the node's finalized transactions and whether one of
+// its shard pools is at least 90% full.
+func nodePressure(n *node.Node) Pressure {
+	capacity := n.Config().Mempool.Capacity
+	if capacity <= 0 {
+		capacity = mempool.DefaultCapacity
+	}
+	return func() (uint64, bool) {
+		saturated := false
+		for _, sh := range n.Shards() {
+			if sh.Pool().Len()*10 >= capacity*9 {
+				saturated = true
+			}
+		}
+		return n.Status().FinalTxs, saturated
+	}
 }
 
 //go:embed web/index.html

@@ -23,7 +23,10 @@ import (
 // and leaves every pool as it was; an acceptance (202) names the hash of
 // the transaction the body carried and adds exactly it to its shard's pool.
 func FuzzSubmit(f *testing.F) {
-	n, err := node.New(config.Config{Shards: shards, Validators: 4, Backend: "memdb", DemoAccounts: 8, Load: config.Load{Rate: -1}}, nil, nil)
+	// Admission control off: at fuzzing speed it would refuse nearly every
+	// body before decoding it (TestAdmission covers it).
+	off := config.API{Admission: config.Admission{Rate: -1, ClientRate: -1, MaxInFlight: -1}}
+	n, err := node.New(config.Config{Shards: shards, Validators: 4, Backend: "memdb", DemoAccounts: 8, Load: config.Load{Rate: -1}, API: off}, nil, nil)
 	require.NoError(f, err)
 	f.Cleanup(func() { _ = n.Close() })
 	h := api.New(n, nil)

@@ -118,6 +118,40 @@ type API struct {
 	// Listen is the HTTP address of the API, metrics and web page. Default
 	// 127.0.0.1:8645; port 0 picks a free port.
 	Listen string `toml:"listen" comment:"HTTP address of the API, /metrics and the web page (default 127.0.0.1:8645)"`
+	// Admission bounds the work POST /tx may cost before a request's body
+	// is read.
+	Admission Admission `toml:"admission"`
+}
+
+// Admission is the API's admission control of POST /tx: a node-wide token
+// bucket, one per client (remote IP), and a bound on the handlers running
+// at once. A request over a limit is answered at once — 429 rate_limited
+// or 503 overloaded — before its body is read, so a flood costs the node
+// an HTTP header parse per request instead of JSON and hex decoding, a
+// hash and the pools' locks, on the cores that run consensus.
+//
+// The node-wide rate adapts: while every shard pool has room it is Rate;
+// once a shard pool is at least 90% full (the pools no longer absorb what
+// arrives) it is DrainFactor times the transactions the node finalized per
+// second over the last seconds, at least MinRate, so that the pools are
+// refilled as fast as blocks drain them and the rest is refused cheaply.
+// Each bucket holds one second of its rate.
+type Admission struct {
+	// Rate is POST /tx requests per second admitted node-wide while the
+	// pools have room. Default 2000; -1 disables the node-wide bucket.
+	Rate int `toml:"rate" comment:"POST /tx requests/s admitted node-wide while the pools have room (default 2000; -1: no limit)"`
+	// DrainFactor scales the finalized rate into the node-wide rate while
+	// a pool is nearly full. Default 2; -1 keeps Rate whatever the pools.
+	DrainFactor float64 `toml:"drain_factor" comment:"while a shard pool is >= 90% full, admit this many times the finalized tx/s (default 2; -1: never adapt)"`
+	// MinRate is the least node-wide rate while a pool is nearly full.
+	// Default 50.
+	MinRate int `toml:"min_rate" comment:"least POST /tx requests/s admitted while a pool is nearly full (default 50)"`
+	// ClientRate is POST /tx requests per second admitted from one remote
+	// IP. Default 1000; -1 disables the per-client buckets.
+	ClientRate int `toml:"client_rate" comment:"POST /tx requests/s admitted from one remote IP (default 1000; -1: no limit)"`
+	// MaxInFlight is the most POST /tx handlers running at once; more are
+	// answered 503 at once. Default 16; -1 disables the bound.
+	MaxInFlight int `toml:"max_in_flight" comment:"most POST /tx requests handled at once; more are answered 503 (default 16; -1: no limit)"`
 }
 
 // P2P configures libp2p. An empty Listen means the single-process local
@@ -167,6 +201,12 @@ const (
 	DefaultAPIListen         = "127.0.0.1:8645"
 	DefaultLoadRate          = 50
 	DefaultCrossShard        = 10
+	// Admission control of POST /tx (see Admission).
+	DefaultAdmissionRate    = 2000
+	DefaultDrainFactor      = 2
+	DefaultAdmissionMinRate = 50
+	DefaultClientRate       = 1000
+	DefaultMaxInFlight      = 16
 )
 
 // Backends and engines accepted.
@@ -174,6 +214,25 @@ var (
 	Backends = []string{"pebble", "goleveldb", "memdb"}
 	Engines  = []string{"pob", "roundrobin"}
 )
+
+func (a Admission) withDefaults() Admission {
+	if a.Rate == 0 {
+		a.Rate = DefaultAdmissionRate
+	}
+	if a.DrainFactor == 0 {
+		a.DrainFactor = DefaultDrainFactor
+	}
+	if a.MinRate == 0 {
+		a.MinRate = DefaultAdmissionMinRate
+	}
+	if a.ClientRate == 0 {
+		a.ClientRate = DefaultClientRate
+	}
+	if a.MaxInFlight == 0 {
+		a.MaxInFlight = DefaultMaxInFlight
+	}
+	return a
+}
 
 // Network reports whether the node runs one validator over libp2p rather
 // than the whole local network.
@@ -223,6 +282,7 @@ func (c Config) WithDefaults() Config {
 	if c.Load.Rate == 0 {
 		c.Load.Rate = DefaultLoadRate
 	}
+	c.API.Admission = c.API.Admission.withDefaults()
 	if c.Load.CrossShardPercent == 0 {
 		c.Load.CrossShardPercent = DefaultCrossShard
 	}
@@ -278,6 +338,13 @@ func (c Config) Validate() error {
 		return bad("p2p.validator_index", "%d outside 0..%d", c.P2P.ValidatorIndex, c.Validators-1)
 	case c.Mempool.Capacity < 0 || c.Mempool.PerSender < 0:
 		return bad("mempool", "negative limit")
+	case c.API.Admission.Rate < -1 || c.API.Admission.ClientRate < -1 || c.API.Admission.MaxInFlight < -1:
+		return bad("api.admission", "rate %d, client_rate %d, max_in_flight %d: want -1 (no limit) or a positive number",
+			c.API.Admission.Rate, c.API.Admission.ClientRate, c.API.Admission.MaxInFlight)
+	case c.API.Admission.MinRate < 1:
+		return bad("api.admission.min_rate", "%d, at least 1", c.API.Admission.MinRate)
+	case c.API.Admission.DrainFactor != -1 && (c.API.Admission.DrainFactor < 0.5 || c.API.Admission.DrainFactor > 1000):
+		return bad("api.admission.drain_factor", "%g, want -1 or 0.5..1000", c.API.Admission.DrainFactor)
 	}
 	return nil
 }

@@ -29,6 +29,11 @@ func TestParse(t *testing.T) {
 	require.Equal(t, "roundrobin", c.Engine)
 	require.Equal(t, "127.0.0.1:0", c.API.Listen)
 
+	a, err := config.Parse([]byte("[api.admission]\nrate = -1\nclient_rate = 300\ndrain_factor = 1.5\n"))
+	require.NoError(t, err)
+	require.Equal(t, config.Admission{Rate: -1, ClientRate: 300, DrainFactor: 1.5,
+		MinRate: config.DefaultAdmissionMinRate, MaxInFlight: config.DefaultMaxInFlight}, a.WithDefaults().API.Admission)
+
 	// The documented defaults parse back.
 	_, err = config.Parse(config.Default())
 	require.NoError(t, err)
@@ -47,6 +52,11 @@ func TestInvalid(t *testing.T) {
 		"log level":       `log_level = "loud"`,
 		"validator index": "validators = 4\n[p2p]\nlisten = \"/ip4/127.0.0.1/tcp/0\"\nvalidator_index = 4",
 		"not toml":        "= = =",
+		"admission rate":  "[api.admission]\nrate = -2",
+		"client rate":     "[api.admission]\nclient_rate = -5",
+		"in flight":       "[api.admission]\nmax_in_flight = -7",
+		"drain factor":    "[api.admission]\ndrain_factor = 0.1",
+		"min rate":        "[api.admission]\nmin_rate = -3",
 	}
 	for name, in := range cases {
 		t.Run(name, func(t *testing.T) {
