@@ -29,6 +29,7 @@ type Metrics struct {
 	finalized        *prometheus.GaugeVec
 	epoch            *prometheus.GaugeVec
 	latency          *prometheus.HistogramVec
+	loop             *loopStats
 }
 
 func newMetrics() *Metrics {
@@ -50,6 +51,7 @@ func newMetrics() *Metrics {
 	}
 	m.Registry.MustRegister(m.accepted, m.rejected, m.txs, m.failed, m.credits, m.convictions, m.optimisticBlocks, m.finalized, m.epoch, m.latency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.loop = newLoopStats(m.Registry)
 	return m
 }
 

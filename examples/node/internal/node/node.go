@@ -442,6 +442,7 @@ func (n *Node) optimistic(s uint32, o pob.OptimisticBlock) {
 	n.mu.Unlock()
 	n.remember(BlockInfo{Shard: s, Height: o.Base + 1, Hash: o.Hash().Hex(), Epoch: o.Domain.Epoch, Producer: producer, Txs: len(o.Txs), Status: "optimistic", Time: now})
 	n.Metrics.optimisticBlocks.WithLabelValues(shardLabel(s)).Inc()
+	n.Metrics.loop.optimistic(s, o)
 	for _, raw := range o.Txs {
 		n.track.update(txHash(raw), func(st *TxStatus) {
 			if st.Status == "pending" {
@@ -513,6 +514,7 @@ func (n *Node) committed(s uint32, b *chain.Block, c pob.Commit) {
 	m.txs.Add(float64(user))
 	m.failed.Add(float64(failed))
 	m.credits.Add(float64(credited))
+	m.loop.committed(s, b, c)
 	n.log.Debug("finalized", "shard", s, "height", b.Height, "txs", user, "failed", failed, "credits", credited, "atomix", protocol)
 }
 
@@ -550,9 +552,11 @@ func (n *Node) runShard(ctx context.Context, r *runner) error {
 			n.catchUp(ctx, r)
 		case <-t.C:
 		}
+		start := time.Now()
 		if err := r.tick(); err != nil {
 			return fmt.Errorf("shard %d: %w", r.s, err)
 		}
+		n.Metrics.loop.tick(r.s, time.Since(start))
 	}
 }
 

@@ -238,7 +238,9 @@ func (r *runner) pump() error {
 			rep.inbox = append(rep.inbox, m)
 		}
 	}
-	for round := 0; round < 64; round++ {
+	const maxRounds = 64
+	rounds := 0
+	for ; rounds < maxRounds; rounds++ {
 		busy := false
 		for _, rep := range r.replicas {
 			for _, m := range rep.inbox {
@@ -261,6 +263,7 @@ func (r *runner) pump() error {
 			break
 		}
 	}
+	r.n.Metrics.loop.pumped(r.s, rounds, maxRounds)
 	return r.execute()
 }
 
