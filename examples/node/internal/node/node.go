@@ -19,6 +19,7 @@ import (
 	"github.com/iostkit/iostkit/examples/node/internal/chain"
 	"github.com/iostkit/iostkit/examples/node/internal/config"
 	"github.com/iostkit/iostkit/examples/node/internal/mempool"
+	"github.com/iostkit/iostkit/examples/node/internal/state"
 	"github.com/iostkit/iostkit/examples/node/internal/txn"
 	"github.com/iostkit/iostkit/pob"
 	"github.com/iostkit/iostkit/pob/rrbft"
@@ -81,6 +82,7 @@ type Node struct {
 	track      *tracker
 	// Metrics are the node's Prometheus metrics.
 	Metrics *Metrics
+	disk    *state.Quota // every store's writes: the debug API's disk-full hook
 
 	mu         sync.Mutex
 	recent     []BlockInfo
@@ -118,7 +120,7 @@ func New(cfg config.Config, log *slog.Logger, transport Transport) (*Node, error
 	n := &Node{
 		cfg: cfg, log: log, transport: transport, verifier: newCachedVerifier(),
 		validators: ValidatorSet(cfg.Validators), track: newTracker(200_000),
-		Metrics: newMetrics(), started: time.Now(), names: map[common.Address]string{},
+		Metrics: newMetrics(), started: time.Now(), names: map[common.Address]string{}, disk: state.NewQuota(),
 		epochs: make([]shardEpoch, cfg.Shards), outbox: make([][][]byte, cfg.Shards),
 		outboxSeen: map[common.Hash]bool{},
 		committees: committees{segs: map[segKey][]segment{}, ok: map[common.Hash]bool{}},
@@ -180,7 +182,8 @@ func (n *Node) openShard(s uint32) (*chain.Shard, error) {
 			return nil, err
 		}
 	}
-	backend, err := openState(n.cfg.ChainID, s, n.cfg.Backend, filepath.Join(dir, "state"), msbVerifier{n, s})
+	blocks = state.LimitDB(blocks, n.disk)
+	backend, err := openState(n.cfg.ChainID, s, n.cfg.Backend, filepath.Join(dir, "state"), msbVerifier{n, s}, n.disk)
 	if err != nil {
 		blocks.Close()
 		return nil, err
@@ -350,6 +353,11 @@ func (n *Node) setEpoch(s uint32, e uint64, lg pob.Leagues) {
 
 // Config is the node's configuration, with defaults applied.
 func (n *Node) Config() config.Config { return n.cfg }
+
+// Disk is the byte budget of the node's stores (unlimited unless a test
+// hook limits it): once it refuses a write, Disk().Full() is closed and
+// the node must stop (see state.Quota).
+func (n *Node) Disk() *state.Quota { return n.disk }
 
 // Shards returns the shard chains.
 func (n *Node) Shards() []*chain.Shard { return n.shards }

@@ -13,7 +13,8 @@ import (
 // State Block every MSB interval and at each epoch's end), ICS-23 proofs
 // against the latest MSB, and proofs of a block's writes.
 type Micro struct {
-	s *microstate.Store
+	s     *microstate.Store
+	quota *Quota // nil: unlimited
 }
 
 var (
@@ -31,6 +32,12 @@ const KeepBlocks = 1024
 // goleveldb or memdb. certs checks the certificates attached to Micro State
 // Block headers; nil means none can be attached.
 func OpenMicro(chainID uint64, shard uint32, kind, dir string, certs microstate.CertificateVerifier) (*Micro, error) {
+	return OpenMicroLimited(chainID, shard, kind, dir, certs, nil)
+}
+
+// OpenMicroLimited is OpenMicro with every block's write set charged to
+// quota before it is applied (see Quota); a nil quota is unlimited.
+func OpenMicroLimited(chainID uint64, shard uint32, kind, dir string, certs microstate.CertificateVerifier, quota *Quota) (*Micro, error) {
 	backend, ok := map[string]string{"pebble": microstate.BackendPebble, "goleveldb": microstate.BackendGoLevelDB, "memdb": microstate.BackendMemDB}[kind]
 	if !ok {
 		return nil, fmt.Errorf("state: unknown backend %q (pebble, goleveldb or memdb)", kind)
@@ -43,7 +50,7 @@ func OpenMicro(chainID uint64, shard uint32, kind, dir string, certs microstate.
 	if err != nil {
 		return nil, err
 	}
-	return &Micro{s: s}, nil
+	return &Micro{s: s, quota: quota}, nil
 }
 
 // Store is the underlying microstate store.
@@ -54,6 +61,9 @@ func (m *Micro) Get(key []byte) ([]byte, error) { return m.s.Get(key) }
 
 // Commit implements Backend: one ApplyBlock at the next height.
 func (m *Micro) Commit(meta Meta, writes []Write) ([]byte, error) {
+	if err := m.quota.charge(fmt.Sprintf("state commit %d", m.s.Height()+1), writesSize(writes)); err != nil {
+		return nil, err
+	}
 	ws := make([]microstate.Write, len(writes))
 	for i, w := range writes {
 		ws[i] = microstate.Write{Key: w.Key, Value: w.Value, Delete: w.Delete}
