@@ -54,7 +54,7 @@ func runCmd(args []string) error {
 	fs.IntVar(&c.API.Admission.ClientRate, "api-client-rate", 0, "POST /tx requests/s admitted from one remote IP (default 1000; -1: no limit)")
 	fs.IntVar(&c.API.Admission.MaxInFlight, "api-max-in-flight", 0, "most POST /tx requests handled at once (default 16; -1: no limit)")
 	quiet := fs.Bool("quiet", false, "no live summary on stdout")
-	debugAPI := fs.Bool("debug-api", false, "serve test hooks (POST /debug/block-peers); for reliability harnesses only")
+	debugAPI := fs.Bool("debug-api", false, "serve test hooks (POST /debug/block-peers, /debug/disk-full); for reliability harnesses only")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -132,8 +132,8 @@ func runCmd(args []string) error {
 
 	g, ctx := errgroup.WithContext(ctx)
 	srv := &http.Server{Handler: api.New(n, log), ReadHeaderTimeout: 5 * time.Second}
-	if *debugAPI && blocker != nil {
-		srv.Handler = api.Debug(srv.Handler, blocker, log)
+	if *debugAPI {
+		srv.Handler = api.Debug(srv.Handler, blocker, n.Disk(), log)
 	}
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -148,6 +148,17 @@ func runCmd(args []string) error {
 		return srv.Shutdown(sctx)
 	})
 	g.Go(func() error { return n.Run(ctx) })
+	g.Go(func() error {
+		// A store refused a write (the debug disk-full hook): stop, and
+		// resume from the data directory after a restart.
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-n.Disk().Full():
+			log.Error("disk full: the node stops; restart it once space is back", "err", n.Disk().Err())
+			return n.Disk().Err()
+		}
+	})
 	if c.Load.Rate > 0 && !c.Network() {
 		g.Go(func() error { return localLoad(ctx, n, c, log) })
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/iostkit/iostkit/examples/node/internal/chain"
 	"github.com/iostkit/iostkit/examples/node/internal/config"
 	"github.com/iostkit/iostkit/examples/node/internal/node"
+	"github.com/iostkit/iostkit/examples/node/internal/state"
 	"github.com/iostkit/iostkit/examples/node/internal/txn"
 	"github.com/stretchr/testify/require"
 )
@@ -94,7 +95,7 @@ func FuzzDebugBlockPeers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		b := &recordingBlocker{}
 		w := httptest.NewRecorder()
-		api.Debug(next, b, nil).ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/debug/block-peers", strings.NewReader(body)))
+		api.Debug(next, b, nil, nil).ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/debug/block-peers", strings.NewReader(body)))
 		require.Less(t, w.Code, 500)
 		if w.Code != http.StatusOK {
 			require.Empty(t, b.calls, "a refused body blocked peers")
@@ -110,6 +111,39 @@ func FuzzDebugBlockPeers(f *testing.F) {
 		for i, p := range b.calls[0] {
 			require.GreaterOrEqual(t, p, 0)
 			require.Equal(t, req.Peers[i], p)
+		}
+	})
+}
+
+// FuzzDebugDiskFull is the disk-full hook's JSON body (POST
+// /debug/disk-full, served only with --debug-api). It never panics or
+// answers 5xx; a refusal is a JSON Error and leaves the quota as it was;
+// a 200 sets exactly the budget the body names.
+func FuzzDebugDiskFull(f *testing.F) {
+	for _, s := range []string{`{"bytes":4096}`, `{"bytes":-1}`, `{"bytes":0}`, `{}`, `{"bytes":-2}`, `{"bytes":1e3}`, `{"bytes":"1"}`, `{"bytes":1} x`, `null`, ``} {
+		f.Add(s)
+	}
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	f.Fuzz(func(t *testing.T, body string) {
+		q := state.NewQuota()
+		before := q.State()
+		w := httptest.NewRecorder()
+		api.Debug(next, nil, q, nil).ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/debug/disk-full", strings.NewReader(body)))
+		require.Less(t, w.Code, 500)
+		if w.Code != http.StatusOK {
+			require.Equal(t, before, q.State(), "a refused body changed the quota")
+			var e api.Error
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e))
+			require.NotEmpty(t, e.Code)
+			return
+		}
+		var req api.DiskFullRequest
+		require.NoError(t, json.NewDecoder(strings.NewReader(body)).Decode(&req))
+		require.NotNil(t, req.Bytes)
+		if *req.Bytes < 0 {
+			require.Equal(t, state.QuotaState{}, q.State())
+		} else {
+			require.Equal(t, state.QuotaState{Limited: true, Left: *req.Bytes}, q.State())
 		}
 	})
 }

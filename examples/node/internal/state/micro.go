@@ -14,6 +14,7 @@ import (
 // against the latest MSB, and proofs of a block's writes.
 type Micro struct {
 	s     *microstate.Store
+	shard uint32
 	quota *Quota // nil: unlimited
 }
 
@@ -50,7 +51,7 @@ func OpenMicroLimited(chainID uint64, shard uint32, kind, dir string, certs micr
 	if err != nil {
 		return nil, err
 	}
-	return &Micro{s: s, quota: quota}, nil
+	return &Micro{s: s, shard: shard, quota: quota}, nil
 }
 
 // Store is the underlying microstate store.
@@ -61,7 +62,7 @@ func (m *Micro) Get(key []byte) ([]byte, error) { return m.s.Get(key) }
 
 // Commit implements Backend: one ApplyBlock at the next height.
 func (m *Micro) Commit(meta Meta, writes []Write) ([]byte, error) {
-	if err := m.quota.charge(fmt.Sprintf("state commit %d", m.s.Height()+1), writesSize(writes)); err != nil {
+	if err := m.quota.charge(fmt.Sprintf("shard %d state commit %d", m.shard, m.s.Height()+1), writesSize(writes)); err != nil {
 		return nil, err
 	}
 	ws := make([]microstate.Write, len(writes))
