@@ -11,8 +11,8 @@ import (
 
 // TestShardsExperimentDeterministic is the CI-sized experiment 1: the real
 // pob engines in 1, 2 and 4 shards of 4 validators, at 0% and 10%
-// cross-shard, with the committed calibration file. Two runs must write the
-// same bytes.
+// cross-shard (through the real atomix state machines), with the committed
+// calibration file. Two runs must write the same bytes.
 func TestShardsExperimentDeterministic(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the simulator twice")
@@ -38,4 +38,7 @@ func TestShardsExperimentDeterministic(t *testing.T) {
 		require.Equal(t, string(a[name]), string(b[name]), name)
 	}
 	require.Contains(t, string(a["shards.csv"]), "cross-shard,shards")
+	// The cross-shard runs drove the atomix state machines.
+	require.Contains(t, string(a["shards.json"]), `"atomix": {`)
+	require.NotContains(t, string(a["shards.json"]), `"committed": 0,`)
 }

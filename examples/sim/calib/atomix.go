@@ -69,7 +69,11 @@ func MeasureAtomix(o Options) (AtomixCosts, error) {
 	defer func() { _ = sh.Close() }()
 	nonce := uint64(0)
 	var last microstate.BlockCommit
-	lock := func() (atomix.Ready, error) {
+	var prev *atomix.Tx
+	// lock runs the block that locks a new transaction, then the block that
+	// steps the destination's acknowledgement, which ends the session (as
+	// in a simulation, the machine tracks few sessions at a time).
+	lock := func() (atomix.Vote, error) {
 		nonce++
 		var b [8]byte
 		binary.BigEndian.PutUint64(b[:], nonce)
@@ -80,29 +84,50 @@ func MeasureAtomix(o Options) (AtomixCosts, error) {
 		}
 		sh.Begin()
 		if err := sh.Lock(tx); err != nil {
-			return atomix.Ready{}, err
+			return atomix.Vote{}, err
 		}
 		c, rd, err := sh.End()
+		if err != nil {
+			return atomix.Vote{}, err
+		}
 		last = c
-		return rd, err
+		var vote atomix.Vote
+		id := tx.ID()
+		for _, v := range rd.Certify {
+			if v.Tx == id {
+				vote = v
+			}
+		}
+		if vote.Tx != id {
+			return vote, errors.New("the lock asked for no proof")
+		}
+		if prev != nil {
+			sh.Begin()
+			if err := sh.Step(atomix.Message{Type: atomix.MsgAck, From: 1, Tx: *prev, Attempt: 1}); err != nil {
+				return vote, err
+			}
+			if _, _, err := sh.End(); err != nil {
+				return vote, err
+			}
+		}
+		prev = &tx
+		return vote, nil
 	}
 	step("atomix block", &a.Block, func() (func() error, error) {
 		return func() error { _, err := lock(); return err }, nil
 	})
+	a.Block = max(a.Block/2, 1) // two blocks, one message each
 	var vote atomix.Vote
 	var proof []byte
 	step("atomix vote proof", &a.Prove, func() (func() error, error) {
-		rd, err := lock()
-		if err != nil {
+		var err error
+		if vote, err = lock(); err != nil {
 			return nil, err
 		}
-		if len(rd.Certify) != 1 {
-			return nil, errors.New("the lock asked for no proof")
-		}
-		vote = rd.Certify[0]
+		commit := last
 		return func() error {
 			var err error
-			proof, err = sh.Prove(last, vote)
+			proof, err = sh.Prove(commit, vote)
 			return err
 		}, nil
 	})

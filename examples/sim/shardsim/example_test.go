@@ -14,7 +14,8 @@ import (
 func ExampleRun() {
 	costs, err := calib.Parse([]byte(`{"ecrecover_ns": 40000, "keccak256_200b_ns": 1000,
 		"token_transfer_ns": 5000, "bls_sign_ns": 300000, "bls_verify_ns": 1500000,
-		"bls_aggregate_per_sig_ns": 200000, "bls_aggregate_per_key_ns": 200000, "machine": {}}`))
+		"bls_aggregate_per_sig_ns": 200000, "bls_aggregate_per_key_ns": 200000,
+		"atomix": {"block_ns": 40000, "vote_prove_ns": 20000, "vote_verify_ns": 8000}, "machine": {}}`))
 	if err != nil {
 		panic(err)
 	}

@@ -21,6 +21,32 @@ type chunk struct {
 type mempool struct {
 	imports, txs []chunk
 	size         int
+	msgs         []*xmsg // atomix messages from other shards, in arrival order
+}
+
+// empty reports whether there is nothing to propose.
+func (m *mempool) empty() bool { return m.size == 0 && len(m.msgs) == 0 }
+
+// addMsg queues an atomix message; its credits count as pending transfers.
+func (m *mempool) addMsg(x *xmsg) {
+	m.msgs = append(m.msgs, x)
+	m.size += x.credits
+}
+
+// takeMsgs removes atomix messages, oldest first, while their credits fit
+// in limit (at least one), and returns them with their credits.
+func (m *mempool) takeMsgs(limit int) ([]*xmsg, int) {
+	var out []*xmsg
+	n := 0
+	for len(m.msgs) > 0 && (len(out) == 0 || n+m.msgs[0].credits <= limit) {
+		x := m.msgs[0]
+		m.msgs[0] = nil
+		m.msgs = m.msgs[1:]
+		out = append(out, x)
+		n += x.credits
+		m.size -= x.credits
+	}
+	return out, n
 }
 
 func (m *mempool) add(c chunk) {
@@ -65,8 +91,11 @@ type batch struct {
 	shard     uint32
 	chunks    []chunk
 	txs       int
-	optimists bool // optimistic confirmation recorded
-	final     bool // finalization recorded
+	msgs      []*xmsg // atomix messages the block carries
+	credits   int     // transfers those messages credit (counted in txs)
+	msgBytes  int     // their encoded size
+	optimists bool    // optimistic confirmation recorded
+	final     bool    // finalization recorded
 }
 
 var payloadMagic = [4]byte{'S', 'I', 'M', 'B'}

@@ -62,6 +62,9 @@ type Result struct {
 	Bytes uint64 `json:"bytes"`
 	// Events is the number of simulation events run.
 	Events uint64 `json:"events"`
+	// Atomix counts the atomix sessions of cross-shard transfers, when the
+	// run drives atomix (several shards, cross-shard load, not NodeLoop).
+	Atomix *AtomixStats `json:"atomix,omitempty"`
 	// NodeCPU breaks down the CPU time charged in NodeLoop mode, over the
 	// whole run (warm-up included); nil otherwise.
 	NodeCPU *NodeCPU `json:"node_cpu,omitempty"`
@@ -126,6 +129,7 @@ type runner struct {
 	gen     generator
 	imports map[[2]uint64]bool // (batch, destination) already queued
 
+	x         *xrun        // atomix, when driven (see atomix.go)
 	host      *des.CPU     // the shared CPU (HostCores)
 	node      []*nodeShard // NodeLoop: each shard's loop
 	nodeMsgs  uint64       // NodeLoop: messages handed over in memory
@@ -149,6 +153,14 @@ func Run(cfg Config) (Result, error) {
 	r.start, r.end = cfg.Warmup, cfg.Warmup+cfg.Duration
 	if err := r.build(); err != nil {
 		return Result{}, err
+	}
+	if !cfg.NodeLoop && cfg.Shards > 1 && cfg.Workload.CrossShare > 0 {
+		x, err := newXrun(r)
+		if err != nil {
+			return Result{}, err
+		}
+		defer x.close()
+		r.x = x
 	}
 	r.gen = generator{w: cfg.Workload, acc: newAccounts(cfg.Workload.Accounts, uint32(cfg.Shards)), rng: r.sim.Rand()}
 	r.sim.Every(cfg.Workload.Batch, func() bool {
@@ -299,9 +311,32 @@ func (r *runner) payloadTxs(ps [][]byte) int {
 	return n
 }
 
+// payloadSigned counts the signed transfers of the batches ps refer to:
+// what a receiver may re-verify (atomix credits carry no user signature).
+func (r *runner) payloadSigned(ps [][]byte) int {
+	n := 0
+	for _, p := range ps {
+		if b := r.batchOf(p); b != nil {
+			n += b.txs - b.credits
+		}
+	}
+	return n
+}
+
+// payloadBytes is the wire size of the batches ps refer to.
+func (r *runner) payloadBytes(ps [][]byte) int {
+	n := 0
+	for _, p := range ps {
+		if b := r.batchOf(p); b != nil {
+			n += (b.txs-b.credits)*r.cfg.TxSize + b.msgBytes
+		}
+	}
+	return n
+}
+
 func (r *runner) send(from *instance, out Outbound) {
 	meta := r.cfg.Protocol.Meta(out.Msg)
-	size := meta.Size + r.payloadTxs(meta.Payloads)*r.cfg.TxSize
+	size := meta.Size + r.payloadBytes(meta.Payloads)
 	c := r.cfg.Costs
 	cost := time.Duration(meta.Signs)*c.BLSSign + c.CertAggregate(meta.Aggregated)
 	checked := new(bool) // one process: signatures checked once (see Config.HostCores)
@@ -341,7 +376,7 @@ func (r *runner) receive(in *instance, from int, msg any, meta MsgMeta, checked 
 			share = v
 		}
 	}
-	n := sampled(r.payloadTxs(meta.Payloads), share)
+	n := sampled(r.payloadSigned(meta.Payloads), share)
 	if n == 0 {
 		in.cpu.Run(cost, step)
 		return
@@ -371,11 +406,16 @@ func (r *runner) parallel(in *instance, work, serial time.Duration, done func())
 
 // cut takes one batch from in's shard mempool.
 func (r *runner) cut(in *instance) *batch {
-	chunks := r.shards[in.shard].pool.take(r.cfg.MaxBlockTxs)
+	pool := &r.shards[in.shard].pool
+	msgs, credits := pool.takeMsgs(r.cfg.MaxBlockTxs)
+	chunks := pool.take(r.cfg.MaxBlockTxs - credits)
 	r.nextID++
-	b := &batch{id: r.nextID, shard: uint32(in.shard), chunks: chunks}
+	b := &batch{id: r.nextID, shard: uint32(in.shard), chunks: chunks, msgs: msgs, credits: credits, txs: credits}
 	for _, ch := range chunks {
 		b.txs += ch.n
+	}
+	for _, m := range msgs {
+		b.msgBytes += m.size
 	}
 	r.batches[b.id] = b
 	return b
@@ -383,7 +423,7 @@ func (r *runner) cut(in *instance) *batch {
 
 // pull serves a Puller engine's request for a batch, now.
 func (r *runner) pull(in *instance) []byte {
-	if in.down || r.shards[in.shard].pool.size == 0 {
+	if in.down || r.shards[in.shard].pool.empty() {
 		return nil
 	}
 	b := r.cut(in)
@@ -396,13 +436,13 @@ func (r *runner) pull(in *instance) []byte {
 	c := r.cfg.Costs
 	// The proposer checks every signature and executes every transfer
 	// before it signs a block of them: its next jobs queue behind this.
-	r.parallel(in, time.Duration(b.txs)*c.TxVerify(), time.Duration(b.txs)*c.TxExecute(), nil)
+	r.parallel(in, time.Duration(b.txs-b.credits)*c.TxVerify(), time.Duration(b.txs)*c.TxExecute(), nil)
 	return encodePayload(b.shard, b.id)
 }
 
 func (r *runner) maybePropose(in *instance) {
 	st := r.shards[in.shard]
-	if in.down || in.puller || in.proposing || st.pool.size == 0 || !in.eng.WantsPayload() {
+	if in.down || in.puller || in.proposing || st.pool.empty() || !in.eng.WantsPayload() {
 		return
 	}
 	b := r.cut(in)
@@ -410,7 +450,7 @@ func (r *runner) maybePropose(in *instance) {
 	c := r.cfg.Costs
 	// The proposer checks every signature and executes every transfer
 	// against its current state before it signs a block of them.
-	r.parallel(in, time.Duration(b.txs)*c.TxVerify(), time.Duration(b.txs)*c.TxExecute(), func() {
+	r.parallel(in, time.Duration(b.txs-b.credits)*c.TxVerify(), time.Duration(b.txs)*c.TxExecute(), func() {
 		in.proposing = false
 		in.eng.Propose(encodePayload(b.shard, b.id))
 		r.drain(in)
@@ -459,8 +499,17 @@ func (r *runner) confirmOptimistic(b *batch) {
 func (r *runner) onFinal(in *instance, blk Block) {
 	// Every member executes the finalized transfers, honest or not, after
 	// aggregating the certificate if it built one.
-	if n, agg := r.payloadTxs(blk.Payloads), blk.Aggregated; n > 0 || agg > 0 {
-		in.cpu.Run(time.Duration(n)*r.cfg.Costs.TxExecute()+r.cfg.Costs.CertAggregate(agg), nil)
+	cost := time.Duration(r.payloadTxs(blk.Payloads))*r.cfg.Costs.TxExecute() + r.cfg.Costs.CertAggregate(blk.Aggregated)
+	if r.x != nil {
+		// The block's atomix work, then (honest members) the attestation
+		// of the state it produced, if it wrote votes.
+		cost += r.xExecCost(blk)
+		r.recordFinal(in, blk)
+		in.cpu.Run(cost, func() { r.xAttest(in, blk.Height) })
+		return
+	}
+	if cost > 0 {
+		in.cpu.Run(cost, nil)
 	}
 	r.recordFinal(in, blk)
 }
@@ -485,10 +534,15 @@ func (r *runner) recordFinal(in *instance, blk Block) {
 	if r.cfg.PartitionUntil > 0 && r.sim.Now() >= r.cfg.PartitionUntil {
 		st.healBlks++
 	}
+	var batches []*batch
 	for _, p := range blk.Payloads {
 		if b := r.batchOf(p); b != nil && !b.final {
 			r.finalize(in, b)
+			batches = append(batches, b)
 		}
+	}
+	if r.x != nil {
+		r.xExecute(in, blk.Height, batches)
 	}
 }
 
@@ -508,13 +562,13 @@ func (r *runner) finalize(in *instance, b *batch) {
 			if r.inWindow() {
 				r.fin.Add(r.sim.Now()-ch.arrived, ch.n)
 			}
-		default:
+		case r.x == nil:
 			exports[ch.to] += ch.n
 		}
 	}
 	for dest := range uint32(len(r.shards)) {
 		if exports[dest] > 0 {
-			r.sendProof(in, b, dest)
+			r.sendProof(b, dest)
 		}
 	}
 }
@@ -526,60 +580,21 @@ func (r *runner) count(n int) {
 	}
 }
 
-// sendProof carries a source shard's proof of acceptance (its finality
-// certificate plus a Merkle path per transfer) to every member of the
-// destination shard, which verifies it and queues the imports.
-func (r *runner) sendProof(from *instance, b *batch, dest uint32) {
-	var chunks []chunk
-	n := 0
+// sendProof, in NodeLoop mode, hands the destination shard the transfers a
+// source shard's finalized block exports: in the node's single process the
+// destination's runner sees the source's finalized export at once and its
+// producer proposes the credit. (Otherwise atomix carries them: atomix.go.)
+func (r *runner) sendProof(b *batch, dest uint32) {
+	key := [2]uint64{b.id, uint64(dest)}
+	if r.imports[key] {
+		return
+	}
+	r.imports[key] = true
 	for _, ch := range b.chunks {
 		if !ch.imp && ch.to == dest {
 			c := ch
 			c.imp = true
-			chunks = append(chunks, c)
-			n += ch.n
-		}
-	}
-	if r.cfg.NodeLoop {
-		// One process: the destination shard's runner sees the source's
-		// finalized export at once and its producer proposes the credit.
-		key := [2]uint64{b.id, uint64(dest)}
-		if !r.imports[key] {
-			r.imports[key] = true
-			for _, ch := range chunks {
-				r.shards[dest].pool.add(ch)
-			}
-		}
-		return
-	}
-	depth := int(math.Ceil(math.Log2(float64(max(b.txs, 2)))))
-	size := 96 + r.cfg.Committee/8 + n*(r.cfg.TxSize+32*depth)
-	c := r.cfg.Costs
-	signers := r.cfg.Committee - (r.cfg.Committee-1)/3
-	cost := c.CertVerify(signers) + time.Duration(n*depth)*c.Keccak
-	key := [2]uint64{b.id, uint64(dest)}
-	checked := false
-	for _, insts := range r.shards[dest].members {
-		for _, to := range insts {
-			r.net.Send(from.net, to.net, size, func() {
-				if to.down {
-					return
-				}
-				cost := cost
-				if r.cfg.HostCores > 0 && checked {
-					cost = 0
-				}
-				checked = true
-				to.cpu.Run(cost, func() {
-					if !to.honest || r.imports[key] {
-						return
-					}
-					r.imports[key] = true
-					for _, ch := range chunks {
-						r.shards[dest].pool.add(ch)
-					}
-				})
-			})
+			r.shards[dest].pool.add(c)
 		}
 	}
 }
@@ -619,6 +634,9 @@ func (r *runner) result() Result {
 			res.StalledShards++
 		}
 		res.Backlog += st.pool.size
+	}
+	if r.x != nil {
+		res.Atomix = r.x.result()
 	}
 	if cfg.NodeLoop {
 		c := r.cpu
