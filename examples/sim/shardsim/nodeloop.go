@@ -32,7 +32,8 @@ const goSlice = 10 * time.Millisecond
 type nodeShard struct {
 	busy, due bool
 	inbox     map[*instance][]delivery
-	executed  uint64 // highest height executed (once per shard)
+	executed  uint64            // highest height executed (once per shard)
+	seenOpt   map[[32]byte]bool // optimistic blocks counted (the node's runner.seenOpt)
 }
 
 // delivery is a message waiting in a member's inbox; checked is shared by
@@ -122,6 +123,12 @@ func (r *runner) nodeRound(s int, live []*instance, k int) {
 		active = true
 		cost += r.nodeHandle(s, in, rd, &effects)
 	}
+	if active {
+		r.cpu.Rounds++
+		if k+1 == nodeRounds {
+			r.cpu.RoundCap++
+		}
+	}
 	r.runSliced(r.host, cost, func() {
 		for _, f := range effects {
 			f()
@@ -203,6 +210,13 @@ func (r *runner) nodeHandle(s int, from *instance, rd Ready, effects *[]func()) 
 		}
 	}
 	for _, b := range rd.Optimistic {
+		if ns.seenOpt == nil || len(ns.seenOpt) > 4096 {
+			ns.seenOpt = map[[32]byte]bool{}
+		}
+		if !ns.seenOpt[b.ID] {
+			ns.seenOpt[b.ID] = true
+			r.cpu.Optimistic++
+		}
 		*effects = append(*effects, func() { r.onOptimistic(from, b) })
 	}
 	for _, b := range rd.Final {
@@ -218,6 +232,10 @@ func (r *runner) nodeHandle(s int, from *instance, rd Ready, effects *[]func()) 
 			cost += exec
 			r.cpu.Execution += exec.Seconds()
 			r.cpu.Heights++
+			r.cpu.Transfers += uint64(n)
+			if n == 0 {
+				r.cpu.EmptyHeights++
+			}
 		}
 		*effects = append(*effects, func() { r.recordFinal(from, b) })
 	}

@@ -95,6 +95,17 @@ type NodeCPU struct {
 	Verifies uint64 `json:"bls_verifies"`
 	// Signs is the number of BLS signatures charged.
 	Signs uint64 `json:"bls_signs"`
+	// Rounds is the message rounds with work, over all iterations, and
+	// RoundCap the iterations that stopped at the round cap (the node's
+	// iostkit_loop_rounds_total and iostkit_loop_round_cap_total).
+	Rounds   uint64 `json:"rounds"`
+	RoundCap uint64 `json:"round_cap"`
+	// Optimistic is the optimistic blocks produced, all shards.
+	Optimistic uint64 `json:"optimistic_blocks"`
+	// Transfers is the transfers in the executed heights, and
+	// EmptyHeights the executed heights that carry none.
+	Transfers    uint64 `json:"transfers"`
+	EmptyHeights uint64 `json:"empty_heights"`
 }
 
 type instance struct {
