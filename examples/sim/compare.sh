@@ -34,6 +34,11 @@ mkdir -p "$OUT"
 log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$OUT/log.txt"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+# metric A B NAME: the increase of a Prometheus counter (all label sets
+# summed) between two scrapes of the node's /metrics.
+metric() {
+	awk -v n="$3" 'FNR==1{f++} /^#/{next} {k=$1; sub(/\{.*/,"",k); if (k!=n) next; if (f==1) a+=$NF; else b+=$NF} END{printf "%.0f", b-a}' "$1" "$2"
+}
 
 if [[ -z "${NODE:-}" ]]; then
 	NODE="$OUT/node"
@@ -72,10 +77,12 @@ for cross in $CROSS; do
 	n0=$(cpu_ticks $np)
 	g0=$(cpu_ticks "$gp")
 	t0=$(date +%s.%N)
+	curl -s "http://$API/metrics" >"$OUT/metrics-$cross-0.txt"
 	sleep $((${DURATION%s} - 4))
 	n1=$(cpu_ticks $np)
 	g1=$(cpu_ticks "$gp")
 	t1=$(date +%s.%N)
+	curl -s "http://$API/metrics" >"$OUT/metrics-$cross-1.txt"
 	wait $lp || true
 	l1=$(load)
 	kill $np
@@ -93,6 +100,21 @@ for cross in $CROSS; do
 	lgcpu=$(awk -v a="$g0" -v b="$g1" -v t0="$t0" -v t1="$t1" -v hz="$HZ" 'BEGIN{printf "%.2f", (b-a)/hz/(t1-t0)}')
 	log "node cross=$cross%: accepted $rate/s, finalized $finrate tx/s; CPU in the window: node $nodecpu cores, generator $lgcpu cores; load $l0 -> $l1"
 	echo "$cross $rate $finrate $nodecpu $lgcpu $l0 $l1" >"$OUT/node-$cross.txt"
+	# The node's own counters over the same interval as its CPU time: the
+	# rate it finalized there (the generator's window also holds the first
+	# seconds, before the pipeline fills, which the simulator's warm-up
+	# leaves out), and how its loop spent its heights.
+	m0="$OUT/metrics-$cross-0.txt" m1="$OUT/metrics-$cross-1.txt"
+	steady=$(awk -v f="$(metric "$m0" "$m1" iostkit_tx_finalized_total)" -v t0="$t0" -v t1="$t1" 'BEGIN{printf "%.1f", f/(t1-t0)}')
+	admitted=$(awk -v f="$(metric "$m0" "$m1" iostkit_tx_accepted_total)" -v t0="$t0" -v t1="$t1" 'BEGIN{printf "%.0f", f/(t1-t0)}')
+	counters="steady_tps=$steady accepted_tps=$admitted seconds=$(awk -v t0="$t0" -v t1="$t1" 'BEGIN{printf "%.1f", t1-t0}')"
+	for k in iostkit_loop_ticks_total iostkit_loop_rounds_total iostkit_loop_round_cap_total iostkit_optimistic_blocks_total \
+		iostkit_heights_finalized_total iostkit_heights_empty_total iostkit_block_transfers_sum iostkit_tx_finalized_total \
+		iostkit_tx_failed_total iostkit_tx_refinalized_total iostkit_payload_txs_finalized_total iostkit_optimistic_blocks_finalized_total; do
+		counters+=" ${k#iostkit_}=$(metric "$m0" "$m1" $k)"
+	done
+	echo "$counters" >"$OUT/node-counters-$cross.txt"
+	log "node cross=$cross%: counters in the CPU window: $counters"
 
 	share=$(awk -v c="$cross" 'BEGIN{print c/100}')
 	# node-loop: the node's loop on two dedicated cores; node-loop-share:
@@ -100,24 +122,33 @@ for cross in $CROSS; do
 	# (-host-share: other processes took the rest); host-cores: the earlier
 	# model (two dedicated cores, no node loop).
 	cpushare=$(awk -v a="$nodecpu" -v b="$lgcpu" 'BEGIN{print a+b}')
-	for mode in node-loop node-loop-share host-cores; do
+	for mode in node-loop node-loop-share node-loop-share-2x node-loop-share-steady host-cores; do
+		simrate=$rate
+		[[ $mode == node-loop-share-2x ]] && simrate=$((2 * rate))
+		[[ $mode == node-loop-share-steady ]] && simrate=$admitted
 		flags=(-engine pob -shards 4 -committee 5 -host-cores 2 -produce-every 2 -latency 50us -bandwidth 0
-			-rate "$rate" -cross "$share" -warmup "$SIMWARM" -duration "$SIMDUR" -calibration "$OUT/calibration.json" -quiet)
+			-rate "$simrate" -cross "$share" -warmup "$SIMWARM" -duration "$SIMDUR" -calibration "$OUT/calibration.json" -quiet)
 		[[ $mode == node-loop* ]] && flags+=(-node-loop)
-		[[ $mode == node-loop-share ]] && flags+=(-host-share "$cpushare")
+		[[ $mode == node-loop-share* ]] && flags+=(-host-share "$cpushare")
 		"$OUT/sim" "${flags[@]}" >"$OUT/sim-$mode-$cross.json"
 		log "sim $mode cross=$cross%: $(jq -c '.result | {throughput_tps, per_shard_tps, cpu_utilisation, final_blocks, backlog, node_cpu}' "$OUT/sim-$mode-$cross.json") (load $(load))"
 	done
 done
 
 echo
-echo "| cross-shard | node accepted | node finalized (per shard) | CPU node + generator | sim -node-loop at that CPU share (per shard) | ratio sim/node | sim -node-loop, 2 dedicated cores (per shard) | sim -host-cores 2, earlier model (per shard) | load avg |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+echo "| cross-shard | node accepted | node finalized, generator's window (per shard) | node accepted → finalized in the CPU window (per shard) | CPU node + generator | sim -node-loop at that CPU share, node's accepted rate (per shard) | ratio sim/node (generator's window) | sim at that share, the CPU window's accepted rate (per shard) | ratio sim/node (CPU window) | sim at that share, twice the rate (per shard) | ratio | sim -node-loop, 2 dedicated cores (per shard) | sim -host-cores 2 (per shard) | load avg |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 for cross in $CROSS; do
 	read -r _ rate finrate nodecpu lgcpu l0a l0b l0c l1a l1b l1c <"$OUT/node-$cross.txt"
+	steady=$(tr ' ' '\n' <"$OUT/node-counters-$cross.txt" | sed -n 's/^steady_tps=//p')
+	admitted=$(tr ' ' '\n' <"$OUT/node-counters-$cross.txt" | sed -n 's/^accepted_tps=//p')
 	simnl=$(jq '.result.per_shard_tps' "$OUT/sim-node-loop-$cross.json")
 	simhc=$(jq '.result.per_shard_tps' "$OUT/sim-host-cores-$cross.json")
 	simsh=$(jq '.result.per_shard_tps' "$OUT/sim-node-loop-share-$cross.json")
-	awk -v c="$cross" -v r="$rate" -v f="$finrate" -v s="$simnl" -v h="$simhc" -v o="$simsh" -v cpu="$nodecpu + $lgcpu" -v l0="$l0a $l0b $l0c" -v l1="$l1a $l1b $l1c" \
-		'BEGIN{printf "| %s %% | %s tx/s | %.1f tx/s (%.1f) | %s cores | %.1f tx/s (%.1f) | %.2f | %.1f tx/s (%.1f) | %.1f tx/s (%.1f) | %s → %s |\n", c, r, f, f/4, cpu, o*4, o, o*4/f, s*4, s, h*4, h, l0, l1}'
+	simst=$(jq '.result.per_shard_tps' "$OUT/sim-node-loop-share-steady-$cross.json")
+	sim2x=$(jq '.result.per_shard_tps' "$OUT/sim-node-loop-share-2x-$cross.json")
+	awk -v c="$cross" -v r="$rate" -v f="$finrate" -v st="$steady" -v ad="$admitted" -v s="$simnl" -v h="$simhc" -v o="$simsh" -v ss="$simst" -v x="$sim2x" \
+		-v cpu="$nodecpu + $lgcpu" -v l0="$l0a $l0b $l0c" -v l1="$l1a $l1b $l1c" \
+		'BEGIN{printf "| %s %% | %s tx/s | %.1f tx/s (%.1f) | %s → %.1f tx/s (%.1f) | %s cores | %.1f tx/s (%.1f) | %.2f | %.1f tx/s (%.1f) | %.2f | %.1f tx/s (%.1f) | %.2f | %.1f tx/s (%.1f) | %.1f tx/s (%.1f) | %s → %s |\n",
+			c, r, f, f/4, ad, st, st/4, cpu, o*4, o, o*4/f, ss*4, ss, ss*4/st, x*4, x, x*4/st, s*4, s, h*4, h, l0, l1}'
 done | tee "$OUT/table.md"
