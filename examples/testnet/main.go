@@ -30,13 +30,14 @@ func run() error {
 	seed := flag.Int64("seed", 0, "schedule and load seed (default 1)")
 	rate := flag.Int("rate", 0, "offered transfers/s (default 20)")
 	perturbations := flag.Int("perturbations", 0, "perturbations (default 12)")
-	kinds := flag.String("kinds", "", "comma-separated kinds: kill, pause, quorum-pause, skew, restart, partition (default all)")
+	kinds := flag.String("kinds", "", "comma-separated kinds: kill, pause, quorum-pause, skew, restart, partition, diskfull (default all but diskfull)")
 	kills := flag.Int("kills", 100, "crash scenario: kill -9 count")
 	budget := flag.Duration("budget", 0, "crash scenario: stop scheduling kills after this long (0: no limit)")
 	overloadFor := flag.Duration("overload-for", 60*time.Second, "overload scenario: how long to offer 10× the sustainable rate")
 	capacity := flag.Int("mempool-capacity", 0, "per-shard mempool capacity of the nodes (default: the node's)")
 	workers := flag.Int("workers", 0, "concurrent HTTP submitters (default 8; overload 128)")
 	window := flag.Int("window", 0, "transfers a sender may have beyond its ledger nonce (default 16; overload 512)")
+	nodeArgs := flag.String("node-args", "", "extra flags for every node, space-separated (e.g. \"--api-rate=-1 --api-client-rate=-1 --api-max-in-flight=-1\": no admission control)")
 	flag.Parse()
 
 	var m harness.Manifest
@@ -71,6 +72,9 @@ func run() error {
 	}
 	if *seed != 0 {
 		m.Seed = *seed
+	}
+	if *nodeArgs != "" {
+		m.NodeArgs = strings.Fields(*nodeArgs)
 	}
 	if *kinds != "" {
 		m.Kinds = nil

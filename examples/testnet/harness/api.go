@@ -153,6 +153,13 @@ func (c *Client) Submit(ctx context.Context, raw []byte) error {
 	return c.do(ctx, http.MethodPost, "/tx", body, nil)
 }
 
+// DiskFull asks the node (started with --debug-api) to fail its store
+// writes once bytes more were written; -1 gives the space back.
+func (c *Client) DiskFull(ctx context.Context, bytes int64) error {
+	body, _ := json.Marshal(map[string]int64{"bytes": bytes})
+	return c.do(ctx, http.MethodPost, "/debug/disk-full", body, nil)
+}
+
 // BlockPeers asks the node (started with --debug-api) to refuse the
 // validators at the given indices; nil heals.
 func (c *Client) BlockPeers(ctx context.Context, indices []int) error {

@@ -41,7 +41,22 @@ func TestScheduleIsSeeded(t *testing.T) {
 			require.Contains(t, []float64{0.5, 2}, p.TickFactor)
 		}
 	}
-	require.Len(t, kinds, len(AllKinds), "40 draws cover every kind")
+	require.Len(t, kinds, len(DefaultKinds), "40 draws cover every default kind")
+	require.Zero(t, kinds[DiskFull], "diskfull only when asked for")
+
+	m.Kinds = []Kind{DiskFull, Kill}
+	withDisk := Schedule(m)
+	require.Equal(t, withDisk, Schedule(m))
+	disk := 0
+	for _, p := range withDisk {
+		if p.Kind == DiskFull {
+			disk++
+			require.Len(t, p.Nodes, 1)
+			require.True(t, p.Bytes >= 0 && p.Bytes < maxDiskBudget, "budget %d", p.Bytes)
+			require.Contains(t, p.String(), "bytes left")
+		}
+	}
+	require.Positive(t, disk)
 }
 
 func TestManifest(t *testing.T) {
@@ -56,6 +71,10 @@ func TestManifest(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("validatorz = 7\n"), 0o644))
 	_, err = ReadManifest(path)
 	require.Error(t, err, "unknown keys are refused")
+	require.NoError(t, os.WriteFile(path, []byte("kinds = [\"diskfull\", \"kill\"]\n"), 0o644))
+	m, err = ReadManifest(path)
+	require.NoError(t, err)
+	require.Equal(t, []Kind{DiskFull, Kill}, m.Kinds)
 	require.NoError(t, os.WriteFile(path, []byte("kinds = [\"flood\"]\n"), 0o644))
 	_, err = ReadManifest(path)
 	require.ErrorContains(t, err, "unknown perturbation kind")

@@ -43,6 +43,9 @@ type Manifest struct {
 	EpochBlocks uint64 `toml:"epoch_blocks"`
 	// MempoolCapacity is each shard pool's capacity (0: the node's default).
 	MempoolCapacity int `toml:"mempool_capacity"`
+	// NodeArgs are extra flags for every node process's run command, e.g.
+	// ["--api-rate=-1"] to switch the API's admission control off.
+	NodeArgs []string `toml:"node_args"`
 
 	// Rate is the offered load in transfers per second.
 	Rate int `toml:"rate"`
@@ -80,7 +83,8 @@ type Manifest struct {
 }
 
 // WithDefaults returns m with every zero field set: a 4-validator,
-// 2-shard network offered 20 transfers/s, 12 perturbations of every kind.
+// 2-shard network offered 20 transfers/s, 12 perturbations of the default
+// kinds.
 func (m Manifest) WithDefaults() Manifest {
 	def := func(p *int, v int) {
 		if *p == 0 {
@@ -111,7 +115,7 @@ func (m Manifest) WithDefaults() Manifest {
 	def(&m.Workers, 8)
 	def(&m.Perturbations, 12)
 	if len(m.Kinds) == 0 {
-		m.Kinds = AllKinds
+		m.Kinds = DefaultKinds
 	}
 	defD(&m.GapMin, 2*time.Second)
 	defD(&m.GapMax, 5*time.Second)

@@ -189,6 +189,7 @@ func (nd *Node) start(tick time.Duration) error {
 		"--listen", fmt.Sprintf("/ip4/127.0.0.1/tcp/%d", nd.p2pPort), "--peers", nd.net.peers,
 		"--validator-index", fmt.Sprint(nd.Index), "--api", fmt.Sprintf("127.0.0.1:%d", nd.apiPort),
 		"--data-dir", nd.dir, "--quiet", "--log-level", "warn", "--debug-api")
+	cmd.Args = append(cmd.Args, nd.net.M.NodeArgs...)
 	cmd.Stdout, cmd.Stderr = f, f
 	// The node dies with the harness, and signals to the harness's process
 	// group (Ctrl-C) do not reach it directly.
@@ -262,6 +263,32 @@ func (nd *Node) Kill() { nd.stop(syscall.SIGKILL, time.Minute) }
 
 // Terminate sends SIGTERM and waits up to 15 s before killing.
 func (nd *Node) Terminate() { nd.stop(syscall.SIGTERM, 15*time.Second) }
+
+// ExpectExit tells the harness that the node is about to stop by itself
+// (a perturbation that makes it exit): its exit is not a crash.
+func (nd *Node) ExpectExit() {
+	nd.mu.Lock()
+	defer nd.mu.Unlock()
+	nd.expected = true
+}
+
+// WaitExit waits up to d for the node's process to exit.
+func (nd *Node) WaitExit(ctx context.Context, d time.Duration) error {
+	nd.mu.Lock()
+	done := nd.done
+	nd.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return fmt.Errorf("harness: node %d still running after %s", nd.Index, d)
+	}
+}
 
 // Pause sends SIGSTOP.
 func (nd *Node) Pause() error {

@@ -60,6 +60,8 @@ type OverloadReport struct {
 type RateStep struct {
 	Offered   int
 	Finalized float64
+	// NodesCPU is the CPU time all node processes used during the step.
+	NodesCPU time.Duration
 }
 
 // OK reports whether the run broke no property.
@@ -70,13 +72,18 @@ func (r OverloadReport) Summary() string {
 	var b strings.Builder
 	m := r.Manifest
 	mib := func(x uint64) string { return fmt.Sprintf("%.0f MiB", float64(x)/(1<<20)) }
-	fmt.Fprintf(&b, "validators %d, shards %d, mempool capacity %d per shard (0: node default), %d accounts, window %d\n\n", m.Validators, m.Shards, m.MempoolCapacity, m.Accounts, m.Window)
+	fmt.Fprintf(&b, "validators %d, shards %d, mempool capacity %d per shard (0: node default), %d accounts, window %d, node flags %q\n\n", m.Validators, m.Shards, m.MempoolCapacity, m.Accounts, m.Window, m.NodeArgs)
 	fmt.Fprintf(&b, "| measure | value |\n| --- | --- |\n")
 	var steps []string
 	for _, s := range r.Steps {
 		steps = append(steps, fmt.Sprintf("%d→%.1f", s.Offered, s.Finalized))
 	}
 	fmt.Fprintf(&b, "| ramp, offered → finalized tx/s | %s |\n", strings.Join(steps, ", "))
+	var cpu []string
+	for _, s := range r.Steps {
+		cpu = append(cpu, fmt.Sprintf("%d: %s", s.Offered, s.NodesCPU.Round(100*time.Millisecond)))
+	}
+	fmt.Fprintf(&b, "| ramp, CPU of all nodes per 20 s step | %s |\n", strings.Join(cpu, ", "))
 	fmt.Fprintf(&b, "| sustainable rate | %.1f tx/s |\n", r.Sustainable)
 	fmt.Fprintf(&b, "| overload target (10×) | %d tx/s for %s |\n", r.Offered, r.For)
 	fmt.Fprintf(&b, "| transfers signed before the overload | %d in %s |\n", r.Presigned, r.PresignTime.Round(100*time.Millisecond))
@@ -197,7 +204,7 @@ func Overload(ctx context.Context, n *Network, d time.Duration, log io.Writer) (
 		if err != nil {
 			return rep, err
 		}
-		t0 := time.Now()
+		t0, c0 := time.Now(), nodesCPU(n)
 		if err := sleep(ctx, step); err != nil {
 			return rep, err
 		}
@@ -206,8 +213,8 @@ func Overload(ctx context.Context, n *Network, d time.Duration, log io.Writer) (
 			return rep, err
 		}
 		got := float64(f1-f0) / time.Since(t0).Seconds()
-		rep.Steps = append(rep.Steps, RateStep{Offered: rate, Finalized: got})
-		logf("ramp: offered %d tx/s, finalized %.1f tx/s", rate, got)
+		rep.Steps = append(rep.Steps, RateStep{Offered: rate, Finalized: got, NodesCPU: nodesCPU(n) - c0})
+		logf("ramp: offered %d tx/s, finalized %.1f tx/s, nodes' CPU %s", rate, got, rep.Steps[len(rep.Steps)-1].NodesCPU.Round(100*time.Millisecond))
 		if got < 0.9*float64(rate) || rate >= 1<<14 {
 			if rep.Sustainable == 0 {
 				rep.Sustainable = got

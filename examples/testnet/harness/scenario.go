@@ -299,6 +299,16 @@ func apply(ctx context.Context, n *Network, mon *Monitor, p Perturbation) (time.
 		if err := partition(ctx, n, nil); err != nil {
 			return 0, err
 		}
+	case DiskFull:
+		if err := diskFull(ctx, nodes[0], p.Bytes, time.Duration(n.M.RejoinBound)); err != nil {
+			return 0, err
+		}
+		if err := sleep(ctx, p.Down); err != nil {
+			return 0, err
+		}
+		if err := nodes[0].Restart(tick); err != nil {
+			return 0, err
+		}
 	case Skew:
 		skewed := time.Duration(float64(tick) * p.TickFactor)
 		nodes[0].Terminate()
@@ -342,6 +352,35 @@ func apply(ctx context.Context, n *Network, mon *Monitor, p Perturbation) (time.
 	}
 	_, err := mon.WaitCaughtUp(ctx, nodes, target, time.Duration(n.M.RejoinBound))
 	return time.Since(healed), err
+}
+
+// diskFullLog is what the node logs when a store refused a write.
+const diskFullLog = "state: disk full"
+
+// diskFull limits nd's stores to bytes more and waits (up to bound) for
+// the node to stop by itself with a disk-full error in its log.
+func diskFull(ctx context.Context, nd *Node, bytes int64, bound time.Duration) error {
+	before := nd.LogCount(diskFullLog)
+	nd.ExpectExit()
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err := nd.API.DiskFull(cctx, bytes)
+	cancel()
+	if err != nil {
+		// The node may have stopped on the write that request allowed;
+		// if it did not, the harness stops it (and reports the error).
+		if werr := nd.WaitExit(ctx, 5*time.Second); werr != nil {
+			nd.Kill()
+			return fmt.Errorf("harness: node %d disk-full: %w", nd.Index, err)
+		}
+	}
+	if err := nd.WaitExit(ctx, bound); err != nil {
+		nd.Kill()
+		return fmt.Errorf("harness: node %d did not stop when its disk filled: %w", nd.Index, err)
+	}
+	if nd.LogCount(diskFullLog) <= before {
+		return fmt.Errorf("harness: node %d stopped without a disk-full error; log tail:\n%s", nd.Index, nd.LogTail(2000))
+	}
+	return nil
 }
 
 // partition cuts the nodes of side off from the others, both ways; an

@@ -35,10 +35,22 @@ const (
 	// every node. With f+1 nodes on the smaller side neither side has a
 	// quorum.
 	Partition Kind = "partition"
+	// DiskFull gives one node's stores a small byte budget (the node's
+	// debug API, POST /debug/disk-full): once a write does not fit, the
+	// node must stop by itself, with a disk-full error in its log and no
+	// panic, and nothing it committed may be lost. After the drawn time
+	// (space is back) it is restarted on its data directory and must
+	// rejoin.
+	DiskFull Kind = "diskfull"
 )
 
 // AllKinds is every perturbation kind.
-var AllKinds = []Kind{Kill, Pause, QuorumPause, Skew, Restart, Partition}
+var AllKinds = []Kind{Kill, Pause, QuorumPause, Skew, Restart, Partition, DiskFull}
+
+// DefaultKinds are the kinds a manifest draws from when it names none:
+// every kind but DiskFull, which is drawn only when asked for (it makes
+// the node exit, so it needs a node built with the disk-full hook).
+var DefaultKinds = []Kind{Kill, Pause, QuorumPause, Skew, Restart, Partition}
 
 func (k Kind) valid() bool {
 	for _, x := range AllKinds {
@@ -66,6 +78,9 @@ type Perturbation struct {
 	Down  time.Duration
 	// TickFactor scales the tick of a Skew.
 	TickFactor float64
+	// Bytes is the store budget of a DiskFull: the node may write this
+	// much more before its writes fail.
+	Bytes int64
 }
 
 // String is a one-line description, e.g. "+2.1s kill [3] for 1.2s".
@@ -74,8 +89,14 @@ func (p Perturbation) String() string {
 	if p.Kind == Skew {
 		s += fmt.Sprintf(" (tick ×%.1f)", p.TickFactor)
 	}
+	if p.Kind == DiskFull {
+		s += fmt.Sprintf(" (%d bytes left)", p.Bytes)
+	}
 	return s
 }
+
+// maxDiskBudget bounds the byte budget a DiskFull draws.
+const maxDiskBudget = 64 << 10
 
 // Schedule draws m.Perturbations perturbations from m.Kinds with m.Seed:
 // the same manifest always gives the same schedule. Perturbations do not
@@ -104,6 +125,10 @@ func Schedule(m Manifest) []Perturbation {
 		p.Nodes = rng.Perm(m.Validators)[:count]
 		if p.Kind == Skew {
 			p.TickFactor = []float64{0.5, 2}[rng.IntN(2)]
+		}
+		if p.Kind == DiskFull {
+			// up to 64 KiB: a few blocks' writes, the disk fills at once
+			p.Bytes = rng.Int64N(maxDiskBudget)
 		}
 		out = append(out, p)
 	}
