@@ -42,10 +42,12 @@ real encoded size, carried by the simulator's network model. CPU time is charged
 calibration below (measured on this machine by ` + "`calib.Measure`" + `), not from the host's wall
 clock: a transfer's signature recovery and execution, BLS signing, verification and
 aggregation. Transfers are modelled: a block's transactions are references to batches of up
-to 256 transfers, whose size and cost the simulator accounts. Cross-shard transfers follow
-Atomix's flow (lock in the source shard's finalized block, proof to the destination, import),
-modelled in the simulator: the atomix state machines are not driven here. See
-[docs/simulator.md](../simulator.md).
+to 256 transfers, whose size and cost the simulator accounts. Cross-shard transfers run through
+the real ` + "`atomix`" + ` state machines, one per shard: a finalized block's exports are locked in one
+atomix session whose vote record is committed to the shard's ` + "`microstate`" + ` store (memdb),
+attested by a quorum of the committee (real BDN aggregate) and proved by a Merkle write proof;
+the destination's machine verifies the proof in its own finalized block and commits, and only
+then do the transfers count. See [docs/simulator.md](../simulator.md).
 
 Setup:
 
@@ -54,8 +56,12 @@ Setup:
 		fmt.Fprintf(&b, "- %s: %s\n", k, doc.Setup[k])
 	}
 	c := doc.Calibration
-	fmt.Fprintf(&b, "\nCalibration (%s, %s, %d CPUs, cgo %v): ecrecover %v, keccak %v, token transfer %v, BLS sign %v, BLS verify %v, aggregate %v/signature, %v/key.\n",
+	fmt.Fprintf(&b, "\nCalibration (%s, %s, %d CPUs, cgo %v): ecrecover %v, keccak %v, token transfer %v, BLS sign %v, BLS verify %v, aggregate %v/signature, %v/key",
 		c.Machine.GoVersion, c.Machine.GOARCH, c.Machine.CPUs, c.Machine.CGO, c.Ecrecover, c.Keccak, c.Transfer, c.BLSSign, c.BLSVerify, c.BLSAggSig, c.BLSAggKey)
+	if a := c.Atomix; a.Complete() {
+		fmt.Fprintf(&b, "; atomix block %v/message, vote proof %v, vote-proof check %v", a.Block, a.Prove, a.Verify)
+	}
+	b.WriteString(".\n")
 	return b.String()
 }
 
