@@ -22,7 +22,7 @@ type options struct {
 	out         string
 	calibration string
 	calibrate   bool
-	calibAtomix bool
+	calibAdd    bool
 	calibOut    string
 	seed        uint64
 	quick       bool
@@ -124,7 +124,7 @@ func main() {
 	flag.StringVar(&o.calibration, "calibration", "", "calibration JSON file (default: measure on this machine at start-up)")
 	flag.BoolVar(&o.calibrate, "calibrate", false, "measure the per-operation costs, write them (-o) and exit")
 	flag.StringVar(&o.calibOut, "o", "calibration.json", "file -calibrate writes")
-	flag.BoolVar(&o.calibAtomix, "calibrate-atomix", false, "measure only the atomix costs, add them to the -calibration file's costs, write the result (-o) and exit")
+	flag.BoolVar(&o.calibAdd, "calibrate-add", false, "measure only the atomix and drp costs the -calibration file lacks, add them to its costs, write the result (-o) and exit")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of every random choice of the run")
 	flag.BoolVar(&o.quick, "quick", false, "smaller sizes and shorter runs (a smoke test, not the published figures)")
 	flag.BoolVar(&o.quiet, "quiet", false, "no progress display on stderr")
@@ -181,18 +181,27 @@ func runOptions(o options) error {
 		prog.done("calibrated: ecrecover %v, transfer %v, BLS verify %v", c.Ecrecover, c.Transfer, c.BLSVerify)
 		return c.Save(o.calibOut)
 	}
-	if o.calibAtomix {
+	if o.calibAdd {
 		if o.calibration == "" {
-			return fmt.Errorf("-calibrate-atomix needs -calibration, the file to add the atomix costs to")
+			return fmt.Errorf("-calibrate-add needs -calibration, the file to add the atomix and drp costs to")
 		}
 		c, err := calib.Load(o.calibration)
 		if err != nil {
 			return err
 		}
-		if c.Atomix, err = calib.MeasureAtomix(calib.Options{Progress: func(op string) { prog.update(true, "calibrating: %s", op) }}); err != nil {
-			return err
+		opts := calib.Options{Progress: func(op string) { prog.update(true, "calibrating: %s", op) }}
+		if !c.Atomix.Complete() {
+			if c.Atomix, err = calib.MeasureAtomix(opts); err != nil {
+				return err
+			}
 		}
-		prog.done("calibrated: atomix block %v, vote proof %v, vote verify %v", c.Atomix.Block, c.Atomix.Prove, c.Atomix.Verify)
+		if !c.DRP.Complete() {
+			if c.DRP, err = calib.MeasureDRP(opts); err != nil {
+				return err
+			}
+		}
+		prog.done("calibrated: atomix block %v, vote proof %v, vote verify %v; drp partial sign %v, verify %v, collect %v/partial",
+			c.Atomix.Block, c.Atomix.Prove, c.Atomix.Verify, c.DRP.PartialSign, c.DRP.PartialVerify, c.DRP.Collect)
 		return c.Save(o.calibOut)
 	}
 	if o.experiment == "" {

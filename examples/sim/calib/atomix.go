@@ -37,7 +37,7 @@ type AtomixCosts struct {
 func (a AtomixCosts) Complete() bool { return a.Block > 0 && a.Prove > 0 && a.Verify > 0 }
 
 // ErrNoAtomix means a calibration without atomix costs used to drive atomix.
-var ErrNoAtomix = errors.New("calib: the calibration has no atomix costs (measure them with -calibrate, or -calibrate-atomix to add them to a file)")
+var ErrNoAtomix = errors.New("calib: the calibration has no atomix costs (measure them with -calibrate, or -calibrate-add to add them to a file)")
 
 // MeasureAtomix times the AtomixCosts operations on this machine, in this
 // process (median of o.Rounds rounds of o.Budget each, process CPU time).

@@ -34,6 +34,9 @@ type Costs struct {
 	// Atomix are the costs of driving atomix (see AtomixCosts); absent
 	// from older calibrations.
 	Atomix AtomixCosts `json:"atomix,omitzero"`
+	// DRP are the costs of a drp beacon round (see DRPCosts); absent from
+	// older calibrations.
+	DRP DRPCosts `json:"drp,omitzero"`
 	// Machine describes where the costs were measured.
 	Machine Machine `json:"machine"`
 }
@@ -87,6 +90,9 @@ func (c Costs) Validate() error {
 	}
 	if a := c.Atomix; a.Block < 0 || a.Prove < 0 || a.Verify < 0 {
 		return fmt.Errorf("%w: negative atomix cost", ErrInvalid)
+	}
+	if d := c.DRP; d.PartialSign < 0 || d.PartialVerify < 0 || d.Collect < 0 || d.BeaconVerify < 0 {
+		return fmt.Errorf("%w: negative drp cost", ErrInvalid)
 	}
 	return nil
 }

@@ -60,9 +60,10 @@ func TestMeasure(t *testing.T) {
 	var ops []string
 	c, err := Measure(Options{Budget: 5 * time.Millisecond, Rounds: 1, Accounts: 100, Signers: 4, StateBlocks: 3, HTTPRequests: 20, Progress: func(op string) { ops = append(ops, op) }})
 	require.NoError(t, err)
-	require.Len(t, ops, 13)
+	require.Len(t, ops, 17)
 	require.True(t, c.Node.Complete())
 	require.True(t, c.Atomix.Complete())
+	require.True(t, c.DRP.Complete())
 	require.Greater(t, c.BLSVerify, c.Ecrecover)
 	require.Greater(t, c.Ecrecover, c.Keccak)
 	require.Positive(t, c.Machine.CPUs)

@@ -73,7 +73,7 @@ func (o Options) withDefaults() Options {
 }
 
 // Measure times every operation of Costs on this machine, in this process.
-// It takes about 10 × Rounds × Budget of wall time, plus the node costs
+// It takes about 14 × Rounds × Budget of wall time, plus the node costs
 // (a few seconds: HTTPRequests round trips and StateBlocks blocks per round).
 func Measure(o Options) (Costs, error) {
 	o = o.withDefaults()
@@ -132,6 +132,9 @@ func Measure(o Options) (Costs, error) {
 		return Costs{}, err
 	}
 	if c.Atomix, err = MeasureAtomix(o); err != nil {
+		return Costs{}, err
+	}
+	if c.DRP, err = MeasureDRP(o); err != nil {
 		return Costs{}, err
 	}
 	c.Machine = Machine{GoVersion: runtime.Version(), GOARCH: runtime.GOARCH, CPUs: runtime.NumCPU(), CGO: cgoEnabled, Note: "measured in-process by calib.Measure"}
