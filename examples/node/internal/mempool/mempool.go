@@ -78,7 +78,7 @@ type Pool struct {
 	mu       sync.Mutex
 	senders  map[common.Address]*queue
 	arrivals []common.Address // senders in order of first arrival, for fairness
-	known    map[common.Hash]struct{}
+	known    map[common.Hash]*txn.Tx
 	n        int
 }
 
@@ -91,7 +91,7 @@ func New(cfg Config) (*Pool, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Pool{cfg: cfg.withDefaults(), senders: map[common.Address]*queue{}, known: map[common.Hash]struct{}{}}, nil
+	return &Pool{cfg: cfg.withDefaults(), senders: map[common.Address]*queue{}, known: map[common.Hash]*txn.Tx{}}, nil
 }
 
 // Add queues t. ledgerNonce is the sender's next nonce in the committed
@@ -126,7 +126,7 @@ func (p *Pool) Add(t *txn.Tx, ledgerNonce uint64) error {
 		p.arrivals = append(p.arrivals, t.From())
 	}
 	q.byNonce[t.Nonce] = t
-	p.known[t.Hash()] = struct{}{}
+	p.known[t.Hash()] = t
 	p.n++
 	return nil
 }
@@ -242,6 +242,14 @@ func (p *Pool) Has(h common.Hash) bool {
 	defer p.mu.Unlock()
 	_, ok := p.known[h]
 	return ok
+}
+
+// Get returns the transaction with hash h, when the pool holds it.
+func (p *Pool) Get(h common.Hash) (*txn.Tx, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	t, ok := p.known[h]
+	return t, ok
 }
 
 // Senders lists the senders with waiting transactions, sorted.

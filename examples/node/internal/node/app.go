@@ -9,11 +9,6 @@ import (
 	"github.com/iostkit/iostkit/pob"
 )
 
-// inflightFor is how many heights a proposed transaction is assumed to be
-// on its way to finality before the proposer offers its nonce again (its
-// optimistic block was lost, say).
-const inflightFor = 64
-
 // atomixInflight is how many heights a proposed atomix message is
 // assumed to be on its way before it is offered again: short, because a
 // message that misses the epoch it was certified in goes stale.
@@ -25,19 +20,18 @@ const atomixInflight = 8
 type app struct {
 	n        *Node
 	shard    *chain.Shard
-	producer int // index in the believable league; -1: a normal-league proposer
-	routes   int // believable league size
+	producer int     // index in the believable league; -1: a normal-league proposer
+	routes   int     // believable league size
+	flight   *flight // the shard's transactions on their way into the chain
 
-	mu       sync.Mutex
-	inflight map[common.Address][2]uint64 // sender → (next nonce, height proposed)
-	credits  map[common.Hash]uint64       // atomix message → height proposed
+	mu      sync.Mutex
+	credits map[common.Hash]uint64 // atomix message → height proposed
 }
 
 var _ pob.Application = (*app)(nil)
 
-func newApp(n *Node, sh *chain.Shard, producer, routes int) *app {
-	return &app{n: n, shard: sh, producer: producer, routes: routes,
-		inflight: map[common.Address][2]uint64{}, credits: map[common.Hash]uint64{}}
+func newApp(n *Node, sh *chain.Shard, fl *flight, producer, routes int) *app {
+	return &app{n: n, shard: sh, flight: fl, producer: producer, routes: routes, credits: map[common.Hash]uint64{}}
 }
 
 // Validate implements pob.TxValidator.
@@ -46,7 +40,8 @@ func (a *app) Validate(tx []byte) error { return a.shard.Exec.Validate(tx) }
 // Propose implements pob.Application: pending atomix messages first (they
 // settle funds already locked elsewhere), then executable transfers. A believable
 // producer takes only the senders routed to it, so two producers never
-// offer the same sender's nonces.
+// offer the same sender's nonces; no proposer of this process offers a
+// transfer already in flight (see flight).
 func (a *app) Propose(height uint64, max int) [][]byte {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -61,38 +56,30 @@ func (a *app) Propose(height uint64, max int) [][]byte {
 			out = append(out, raw)
 		}
 	}
-	nonceOf := func(addr common.Address) uint64 {
-		ledger := a.shard.Nonce(addr)
-		if f, ok := a.inflight[addr]; ok && f[0] > ledger && height-f[1] < inflightFor {
-			return f[0]
-		}
-		return ledger
-	}
+	nonceOf := func(addr common.Address) uint64 { return a.flight.nonce(addr, a.shard.Nonce(addr), height) }
 	var keep func(common.Address) bool
 	if a.producer >= 0 && a.routes > 1 {
 		keep = func(addr common.Address) bool { return Route(addr, a.routes) == a.producer }
 	}
 	for _, t := range a.shard.Pool().Pending(max-len(out), nonceOf, keep) {
-		a.inflight[t.From()] = [2]uint64{t.Nonce + 1, height}
+		if a.producer >= 0 {
+			a.flight.mark(t.From(), t.Nonce) // an optimistic block: pending until finalized
+		} else {
+			a.flight.propose(t.From(), t.Nonce, height)
+		}
 		out = append(out, t.Bytes())
 	}
-	if len(a.credits) > 4096 || len(a.inflight) > 65536 {
-		a.gc(height)
+	if len(a.credits) > 4096 {
+		for h, at := range a.credits {
+			if height-at >= atomixInflight {
+				delete(a.credits, h)
+			}
+		}
+	}
+	if a.flight.size() > 65536 {
+		a.flight.gc(a.shard.Nonce)
 	}
 	return out
-}
-
-func (a *app) gc(height uint64) {
-	for h, at := range a.credits {
-		if height-at >= inflightFor {
-			delete(a.credits, h)
-		}
-	}
-	for addr, f := range a.inflight {
-		if height-f[1] >= inflightFor {
-			delete(a.inflight, addr)
-		}
-	}
 }
 
 // Route is the believable producer a sender's transactions go to: the

@@ -52,7 +52,8 @@ type runner struct {
 	boundary  bool   // the committee's last block is committed: switch when possible
 	waitEpoch bool   // no engines yet: the epoch's randomness is not known
 	att       *attestor
-	resumed   bool // the atomix sessions pending at start are handed on
+	flight    *flight // transactions in blocks not executed yet, for the proposers
+	resumed   bool    // the atomix sessions pending at start are handed on
 
 	msbSeen    uint64                       // latest Micro State Block number seen
 	msbHeaders map[uint64]microstate.Header // MSBs awaiting their attestation
@@ -66,7 +67,7 @@ type runner struct {
 func (n *Node) epochOf(h uint64) uint64 { return (h - 1) / n.cfg.EpochBlocks }
 
 func newRunner(n *Node, sh *chain.Shard) (*runner, error) {
-	r := &runner{n: n, shard: sh, s: sh.Exec.Shard, seenOpt: map[common.Hash]bool{}, att: newAttestor(),
+	r := &runner{n: n, shard: sh, s: sh.Exec.Shard, seenOpt: map[common.Hash]bool{}, att: newAttestor(), flight: newFlight(),
 		msbHeaders: map[uint64]microstate.Header{}}
 	err := r.enterEpoch(n.epochOf(sh.Height() + 1))
 	if errors.Is(err, errNoRandomness) {
@@ -132,7 +133,10 @@ func (r *runner) enterSegment(i int) error {
 		return err
 	}
 	r.seg, r.start, r.end, r.leagues = i, sg.start, sg.end, lg
-	r.domain = domainEpoch(r.epoch, sg.version)
+	if d := domainEpoch(r.epoch, sg.version); d != r.domain {
+		r.flight.reset() // the old committee's pending optimistic blocks are dead
+		r.domain = d
+	}
 	r.queued = r.shard.Height()
 	r.waiting = nil
 	r.replicas, r.byAddr = nil, map[common.Address]*replica{}
@@ -180,7 +184,7 @@ func (r *runner) addReplica(v *Validator, parent common.Hash, history []pob.Comm
 		}
 	}
 	cfg.Self = self
-	cfg.App = newApp(n, r.shard, producer, len(r.leagues.Believable))
+	cfg.App = newApp(n, r.shard, r.flight, producer, len(r.leagues.Believable))
 	eng, err := n.newEngine(cfg)
 	if err != nil {
 		return fmt.Errorf("shard %d epoch %d: %w", r.s, r.epoch, err)
@@ -215,6 +219,7 @@ func (r *runner) tick() error {
 	}
 	if !r.resumed { // atomix sessions that were pending when the node stopped
 		r.resumed = true
+		r.replayJournal()
 		r.n.crossOut(r.shard.TakeCross(), r)
 	}
 	r.attestTick()
@@ -269,6 +274,17 @@ func (r *runner) pump() error {
 
 func (r *runner) handle(rep *replica, rd pob.Ready) error {
 	n := r.n
+	var fresh []pob.Commit
+	for _, c := range rd.Committed {
+		if c.Block.Height == r.queued+1+uint64(len(fresh)) && c.Block.Domain.Epoch == r.domain && c.Block.Height <= r.end {
+			fresh = append(fresh, c)
+		}
+	}
+	// The commits first: the HardState below moves past them, and a
+	// restarted engine signs nothing below it (see journal.go).
+	if err := n.journalWrite(r.s, fresh); err != nil {
+		return err
+	}
 	if rd.HardState != nil {
 		if err := n.saveHardState(r.s, r.domain, rep.self, *rd.HardState); err != nil {
 			return err
@@ -280,17 +296,17 @@ func (r *runner) handle(rep *replica, rd pob.Ready) error {
 	for _, o := range rd.Optimistic {
 		if h := o.Hash(); !r.seenOpt[h] {
 			r.seenOpt[h] = true
+			r.flight.note(r.shard.Pool(), o.Txs)
 			n.optimistic(r.s, o)
 		}
 	}
 	if len(r.seenOpt) > 4096 {
 		r.seenOpt = map[common.Hash]bool{}
 	}
-	for _, c := range rd.Committed {
-		if c.Block.Height == r.queued+1 && c.Block.Domain.Epoch == r.domain && c.Block.Height <= r.end {
-			r.waiting = append(r.waiting, c)
-			r.queued++
-		}
+	for _, c := range fresh {
+		r.flight.note(r.shard.Pool(), c.Block.Payload) // optimistic blocks' were noted on arrival
+		r.waiting = append(r.waiting, c)
+		r.queued++
 	}
 	for _, cv := range rd.Convictions {
 		n.conviction(r.s, cv)
@@ -341,6 +357,7 @@ func (r *runner) execute() error {
 			return err
 		}
 		r.waiting = r.waiting[1:]
+		r.n.journalDone(r.s, b.Height)
 		r.n.committed(r.s, b, c)
 		r.n.crossOut(b.Cross, r)
 		if b.Height == r.end {
@@ -489,24 +506,7 @@ func (n *Node) saveHardState(shard uint32, epoch uint64, self common.Address, hs
 	if err != nil {
 		return err
 	}
-	path := n.hardStatePath(shard, epoch, v.Index)
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return writeSynced(n.hardStatePath(shard, epoch, v.Index), b)
 }
 
 func (n *Node) loadHardState(shard uint32, epoch uint64, idx int) (*pob.HardState, error) {
