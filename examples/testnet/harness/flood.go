@@ -18,7 +18,10 @@ import (
 // window was what capped the offered rate (6.7–7.9× instead of 10×).
 //
 // Each sender gets a run of consecutive nonces signed before the flood,
-// from the next nonce the load would have used. During the flood a sender
+// from the next nonce the load would have used, with the cross-shard share
+// of the ramp that measured the sustainable rate (before 24 November
+// 2026, 19:15 UTC, every recipient was drawn from all accounts: about half
+// the flood crossed shards against the ramp's 20%). During the flood a sender
 // offers them in nonce order, at most window beyond its ledger nonce; a
 // transfer refused outright (pool full, sender limit, nonce gap) is offered
 // again later, as a wallet would — the same signed bytes, so no signing.
@@ -66,9 +69,13 @@ func presign(l *Load, perSender, window int) *flood {
 		recs := make([]TxRecord, perSender)
 		l.rngMu.Lock()
 		for k := range recs {
-			to := l.senders[l.rng.IntN(len(l.senders))]
-			for to == s {
+			// the ramp's mix: the same cross-shard share
+			to := l.recipient(s)
+			for to == nil {
 				to = l.senders[l.rng.IntN(len(l.senders))]
+				if to == s {
+					to = nil
+				}
 			}
 			recs[k] = TxRecord{From: s.addr, To: to.addr, FromShard: s.shard, ToShard: to.shard, Nonce: base + uint64(k), Amount: 1 + uint64(l.rng.IntN(1000))}
 		}

@@ -261,22 +261,31 @@ func (l *Load) Run(ctx context.Context) {
 	}
 }
 
+// recipient draws the recipient of a transfer from s: on another shard
+// with probability crossPct percent, else on s's shard; nil when s's shard
+// has no other account. l.rngMu is held.
+func (l *Load) recipient(s *sender) *sender {
+	var to *sender
+	if l.rng.IntN(100) < l.crossPct && len(l.byShard[s.shard]) < len(l.senders) {
+		for to == nil || to.shard == s.shard {
+			to = l.senders[l.rng.IntN(len(l.senders))]
+		}
+	} else if local := l.byShard[s.shard]; len(local) >= 2 {
+		for to == nil || to == s {
+			to = l.senders[local[l.rng.IntN(len(local))]]
+		}
+	}
+	return to
+}
+
 // next signs the next transfer from a sender with room in its window.
 func (l *Load) next() (job, bool) {
 	l.rngMu.Lock()
 	defer l.rngMu.Unlock()
 	for try := 0; try < 8; try++ {
 		s := l.senders[l.rng.IntN(len(l.senders))]
-		var to *sender
-		if l.rng.IntN(100) < l.crossPct && len(l.byShard[s.shard]) < len(l.senders) {
-			for to == nil || to.shard == s.shard {
-				to = l.senders[l.rng.IntN(len(l.senders))]
-			}
-		} else if local := l.byShard[s.shard]; len(local) >= 2 {
-			for to == nil || to == s {
-				to = l.senders[local[l.rng.IntN(len(local))]]
-			}
-		} else {
+		to := l.recipient(s)
+		if to == nil {
 			continue
 		}
 		s.mu.Lock()
