@@ -169,8 +169,9 @@ func finalTxs(ctx context.Context, n *Network) (uint64, error) {
 	return st.FinalTxs, err
 }
 
-// Overload measures the sustainable rate with a ramp (20 s steps from
-// m.Rate, doubling while at least 90% of the offered load finalizes), then
+// Overload measures the sustainable rate with a ramp (after m.Warmup at
+// m.Rate, 20 s steps from m.Rate, doubling while at least 90% of the
+// offered load finalizes), then
 // offers 10× that rate for d, sampling memory, mempools and the finalized
 // rate every second, then settles and audits the chain.
 func Overload(ctx context.Context, n *Network, d time.Duration, log io.Writer) (OverloadReport, error) {
@@ -197,6 +198,12 @@ func Overload(ctx context.Context, n *Network, d time.Duration, log io.Writer) (
 	loadDone := make(chan struct{})
 	go func() { defer close(loadDone); load.Run(lctx) }()
 
+	// Warm up at the first step's rate: a network just started (connections,
+	// first blocks) can miss the first step's 90% on a loaded machine.
+	load.SetRate(m.Rate)
+	if err := sleep(ctx, time.Duration(m.Warmup)); err != nil {
+		return rep, err
+	}
 	const step = 20 * time.Second
 	for rate := m.Rate; ; rate *= 2 {
 		load.SetRate(rate)
