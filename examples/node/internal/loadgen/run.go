@@ -186,9 +186,15 @@ func Run(ctx context.Context, o Options) (Report, error) {
 				if err != nil {
 					return err
 				}
-				_, err = o.Client.Submit(ctx, t)
+				err = submit(ctx, lctx, o.Client, t, func(code string) {
+					mu.Lock()
+					rep.Refused[code]++
+					mu.Unlock()
+				})
 				var ae *client.APIError
 				switch {
+				case lctx.Err() != nil && err != nil:
+					return nil // time is up while waiting to offer it again
 				case err == nil:
 					if n := accepted.Add(1); n%int64(o.SampleEvery) == 0 {
 						mu.Lock()
@@ -199,8 +205,13 @@ func Run(ctx context.Context, o Options) (Report, error) {
 					mu.Lock()
 					rep.Refused[ae.Code]++
 					mu.Unlock()
-					if acct, err := o.Client.Account(ctx, t.From()); err == nil {
-						gen.SetNonce(t.From(), acct.Nonce)
+					if ae.Code == "nonce_gap" {
+						// Its predecessor never got in: start again from the
+						// ledger. (After nonce_taken or replay the nonce is
+						// spoken for: go on after it.)
+						if acct, err := o.Client.Account(ctx, t.From()); err == nil {
+							gen.SetNonce(t.From(), acct.Nonce)
+						}
 					}
 				default:
 					return err
@@ -274,6 +285,34 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	rep.OptimisticP50, rep.OptimisticP99 = Percentile(opt, 50), Percentile(opt, 99)
 	rep.FinalP50, rep.FinalP99 = Percentile(fin, 50), Percentile(fin, 99)
 	return rep, nil
+}
+
+// transient are the refusals that say "not now" rather than "never": the
+// same signed transaction is offered again after a pause, as a wallet
+// would, instead of signing another at its nonce (which the pool, holding
+// or about to hold the first, would refuse as nonce_taken).
+var transient = map[string]bool{"rate_limited": true, "overloaded": true, "pool_full": true, "sender_limit": true}
+
+// submit offers t until it is accepted or refused for good, or window
+// ends; each transient refusal is counted through refused, then waited out
+// (10 ms, doubling up to 640 ms). A request already sent runs under ctx,
+// so that one the node accepts is counted as accepted.
+func submit(ctx, window context.Context, c *client.Client, t *txn.Tx, refused func(code string)) error {
+	pause := 10 * time.Millisecond
+	for {
+		_, err := c.Submit(ctx, t)
+		var ae *client.APIError
+		if !errors.As(err, &ae) || !transient[ae.Code] {
+			return err
+		}
+		refused(ae.Code)
+		select {
+		case <-window.Done():
+			return window.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 640*time.Millisecond)
+	}
 }
 
 // Percentile returns the p-th percentile (nearest rank) of ds, or 0.
