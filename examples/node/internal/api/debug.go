@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 
 	"github.com/iostkit/iostkit/examples/node/internal/state"
 )
@@ -49,6 +50,7 @@ type DiskFullRequest struct {
 //	POST /debug/block-peers {"peers":[]}      heal
 //	POST /debug/disk-full {"bytes":4096}      the stores fail every write after 4 KiB more
 //	POST /debug/disk-full {"bytes":-1}        space returns (before a write failed)
+//	GET  /debug/pprof/...                     Go's profiles (net/http/pprof)
 //
 // A store write that does not fit fails, and the node stops with the error
 // logged; restarted on its data directory it resumes (the budget does not
@@ -59,6 +61,8 @@ func Debug(next http.Handler, b PeerBlocker, d DiskLimiter, log *slog.Logger) ht
 		log = slog.New(slog.DiscardHandler)
 	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	if d != nil {
 		mux.HandleFunc("POST /debug/disk-full", func(w http.ResponseWriter, r *http.Request) {
 			r.Body = http.MaxBytesReader(w, r.Body, 4096)
