@@ -114,11 +114,22 @@ func (p *Protocol) key(seed uint64, s, m int) keyPair {
 
 // NewEngine implements shardsim.Protocol.
 func (p *Protocol) NewEngine(shard, member, size int, seed uint64) (shardsim.Engine, error) {
+	kps := make([]keyPair, size)
+	for i := range kps {
+		kps[i] = p.key(seed, shard, i)
+	}
+	return p.build(shard, kps, member, 1, 1, common.Hash{})
+}
+
+// build returns the engine of member of the committee whose keys are kps
+// (in member order), in pob domain epoch domain, starting at height start
+// on top of parent.
+func (p *Protocol) build(shard int, kps []keyPair, member int, domain, start uint64, parent common.Hash) (shardsim.Engine, error) {
+	size := len(kps)
 	b := p.believable(size)
 	cands := make([]pob.Candidate, size)
 	index := make(map[common.Address]int, size)
-	for i := range size {
-		kp := p.key(seed, shard, i)
+	for i, kp := range kps {
 		// Stake falls with the index, so members 0…b−1 rank first.
 		cands[i] = pob.Candidate{Address: kp.addr, PublicKey: kp.pk, Stake: uint64(1_000_000 * (size - i))}
 		index[kp.addr] = i
@@ -132,7 +143,7 @@ func (p *Protocol) NewEngine(shard, member, size int, seed uint64) (shardsim.Eng
 	if err != nil {
 		return nil, err
 	}
-	self := p.key(seed, shard, member)
+	self := kps[member]
 	a := &adapter{p: p, index: index, members: make([]common.Address, size)}
 	for addr, i := range index {
 		a.members[i] = addr
@@ -150,7 +161,7 @@ func (p *Protocol) NewEngine(shard, member, size int, seed uint64) (shardsim.Eng
 	}
 	a.committeeSize = len(leagues.Normal)
 	cfg := pob.Config{
-		Domain:     pob.Domain{ChainID: 1, Shard: uint32(shard), Epoch: 1},
+		Domain:     pob.Domain{ChainID: 1, Shard: uint32(shard), Epoch: domain},
 		Committee:  leagues.Normal,
 		Believable: leagues.Believable,
 		Self:       self.addr,
@@ -158,6 +169,9 @@ func (p *Protocol) NewEngine(shard, member, size int, seed uint64) (shardsim.Eng
 		Verifier:   p.verifier,
 		App:        &a.app,
 		SamplePPM:  leagues.SamplePPM,
+		// A committee that takes over mid-chain starts above its parent.
+		StartHeight: start,
+		Parent:      parent,
 	}
 	if p.opts.Tune != nil {
 		p.opts.Tune(&cfg)

@@ -86,6 +86,11 @@ type Config struct {
 	TxSize int
 	// Costs are the calibrated per-operation CPU costs.
 	Costs calib.Costs
+	// Epoch, if not nil, is an epoch change the run crosses: committees
+	// change shard by shard per a real transepoch plan, with engines
+	// rebuilt for each new committee (see epoch.go). The protocol must be
+	// a Rebuilder.
+	Epoch *EpochChange
 	// Seed fixes every random choice of the run.
 	Seed uint64
 	// Progress, if not nil, is called every 100 ms of virtual time.
@@ -140,6 +145,11 @@ func (c Config) Validate() error {
 			return errors.New("shardsim: NodeLoop supports crash faults only")
 		}
 		if err := c.Costs.NodeCheck(); err != nil {
+			return err
+		}
+	}
+	if c.Epoch != nil {
+		if err := c.Epoch.validate(c); err != nil {
 			return err
 		}
 	}

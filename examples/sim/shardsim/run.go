@@ -65,6 +65,9 @@ type Result struct {
 	// Atomix counts the atomix sessions of cross-shard transfers, when the
 	// run drives atomix (several shards, cross-shard load, not NodeLoop).
 	Atomix *AtomixStats `json:"atomix,omitempty"`
+	// Epoch is what the epoch change measured, when the run crossed one
+	// (Config.Epoch).
+	Epoch *EpochResult `json:"epoch_change,omitempty"`
 	// NodeCPU breaks down the CPU time charged in NodeLoop mode, over the
 	// whole run (warm-up included); nil otherwise.
 	NodeCPU *NodeCPU `json:"node_cpu,omitempty"`
@@ -110,6 +113,8 @@ type NodeCPU struct {
 
 type instance struct {
 	net       int
+	domain    uint64 // consensus domain epoch (epoch changes)
+	stopped   bool   // replaced by an engine of another committee
 	shard     int
 	member    int
 	honest    bool
@@ -127,6 +132,16 @@ type shardState struct {
 	conflicted map[uint64]bool
 	windowBlks uint64
 	healBlks   uint64
+	domains    map[uint64][][]*instance // epoch changes: members per committee
+}
+
+// peers are the members in's messages go to: its committee's.
+func (r *runner) peers(in *instance) [][]*instance {
+	st := r.shards[in.shard]
+	if st.domains != nil {
+		return st.domains[in.domain]
+	}
+	return st.members
 }
 
 type runner struct {
@@ -141,6 +156,8 @@ type runner struct {
 	imports map[[2]uint64]bool // (batch, destination) already queued
 
 	x         *xrun        // atomix, when driven (see atomix.go)
+	ep        *epochRun    // the epoch change, when run (see epoch.go)
+	ticking   bool         // engines' tickers registered
 	host      *des.CPU     // the shared CPU (HostCores)
 	node      []*nodeShard // NodeLoop: each shard's loop
 	nodeMsgs  uint64       // NodeLoop: messages handed over in memory
@@ -199,18 +216,9 @@ func Run(cfg Config) (Result, error) {
 		if cfg.NodeLoop {
 			break
 		}
-		r.sim.Every(tick, func() bool {
-			if in.down {
-				return true
-			}
-			in.cpu.Run(0, func() {
-				in.eng.Tick()
-				r.drain(in)
-				r.maybePropose(in)
-			})
-			return true
-		})
+		r.tickEvery(in)
 	}
+	r.ticking = !cfg.NodeLoop
 	if cfg.Behaviour == Twins && cfg.PartitionUntil > cfg.PartitionFrom {
 		r.sim.At(cfg.PartitionFrom, r.partition)
 		r.sim.At(cfg.PartitionUntil, r.net.Heal)
@@ -225,8 +233,33 @@ func Run(cfg Config) (Result, error) {
 	return r.result(), nil
 }
 
+// tickEvery ticks in's engine at the protocol's rate until it stops.
+func (r *runner) tickEvery(in *instance) {
+	tick := time.Second / time.Duration(r.cfg.Protocol.TicksPerSecond())
+	r.sim.Every(tick, func() bool {
+		if in.stopped {
+			return false
+		}
+		if in.down {
+			return true
+		}
+		in.cpu.Run(0, func() {
+			if in.stopped {
+				return
+			}
+			in.eng.Tick()
+			r.drain(in)
+			r.maybePropose(in)
+		})
+		return true
+	})
+}
+
 func (r *runner) build() error {
 	cfg := r.cfg
+	if cfg.Epoch != nil {
+		return r.buildEpoch()
+	}
 	faulty := int(math.Floor(cfg.Faulty*float64(cfg.Committee) + 1e-9))
 	netID := 0
 	var host *des.CPU
@@ -352,8 +385,7 @@ func (r *runner) send(from *instance, out Outbound) {
 	cost := time.Duration(meta.Signs)*c.BLSSign + c.CertAggregate(meta.Aggregated)
 	checked := new(bool) // one process: signatures checked once (see Config.HostCores)
 	from.cpu.Run(cost, func() {
-		st := r.shards[from.shard]
-		for m, insts := range st.members {
+		for m, insts := range r.peers(from) {
 			if m == from.member || (out.To != Broadcast && out.To != m) {
 				continue
 			}
@@ -523,6 +555,9 @@ func (r *runner) onFinal(in *instance, blk Block) {
 		in.cpu.Run(cost, nil)
 	}
 	r.recordFinal(in, blk)
+	if r.ep != nil {
+		r.ep.onFinal(in, blk)
+	}
 }
 
 // recordFinal records that honest member in finalized blk: safety check,
@@ -648,6 +683,9 @@ func (r *runner) result() Result {
 	}
 	if r.x != nil {
 		res.Atomix = r.x.result()
+	}
+	if r.ep != nil {
+		res.Epoch = r.ep.result()
 	}
 	if cfg.NodeLoop {
 		c := r.cpu
