@@ -98,3 +98,15 @@ func TestSimulateNeedsCosts(t *testing.T) {
 	_, err := drpsim.Simulate(testGroup(t), drpsim.Config{}, []uint64{1})
 	require.ErrorIs(t, err, calib.ErrNoDRP)
 }
+
+// The DKG's keys derive from the seed (kyber's ECIES randomizes only the
+// deal ciphertexts), so experiments that run it reproduce.
+func TestNewGroupDeterministic(t *testing.T) {
+	a := testGroup(t)
+	b, err := drpsim.NewGroup(3, 5)
+	require.NoError(t, err)
+	require.True(t, a.Group().PublicKey().Equal(b.Group().PublicKey()))
+	c, err := drpsim.NewGroup(4, 5)
+	require.NoError(t, err)
+	require.False(t, a.Group().PublicKey().Equal(c.Group().PublicKey()))
+}
