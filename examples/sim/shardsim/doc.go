@@ -20,13 +20,21 @@
 //     batch the simulator holds (cut from the shard's mempool when the engine
 //     asks, see Puller), so engines agree on real bytes while the simulator
 //     accounts the batch's size on the wire and its cost;
-//   - cross-shard transfers as Atomix prescribes: the source shard's
-//     finalized block is the lock; its proof of acceptance (certificate plus
-//     a Merkle path per transfer) is sent to the destination shard, whose
-//     members verify it and finalize the import;
+//   - the carriage of cross-shard transfers, which run through the real
+//     atomix state machines (atomix.go, with package xshard): a finalized
+//     block's exports are locked in one atomix session, its vote committed
+//     to the shard's microstate store and attested by a quorum of the
+//     committee; the proof travels to the destination shards, whose blocks
+//     carry it to their machines, which verify it and commit — the transfers
+//     count then;
 //   - faults: a fraction of each committee crashes, or runs as Twins (two
 //     instances with one key, each connected to half of the honest members
 //     during a partition) — the engine-agnostic way to provoke equivocation.
+//
+// Config.Epoch makes a run cross an epoch change: each shard's real
+// transepoch plan runs through a transepoch.Machine ticked by finalized
+// heights, and the engines are rebuilt for every committee it hands over
+// (epoch.go; the Protocol must be a Rebuilder).
 //
 // Config.NodeLoop simulates the example node's local mode instead: every
 // validator in one process, one serial loop per shard driven by a ticker that
