@@ -447,6 +447,9 @@ func (m *Machine) commit(c Commit, quiet bool) {
 	}
 	if !quiet {
 		m.rd.Committed = append(m.rd.Committed, c)
+		if o, ok := m.cfg.App.(CommitObserver); ok {
+			o.Committed(c.Block)
+		}
 	}
 	m.resetHeight(c.Block.Height+1, c.Block.Hash())
 	m.heightStart = m.ticks

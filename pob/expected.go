@@ -20,6 +20,16 @@ type Application interface {
 	Propose(height uint64, max int) [][]byte
 }
 
+// CommitObserver is an optional Application capability: the engine tells
+// it of each block it finalizes, synchronously, before it asks for the
+// next height's content. Ready hands the same commit to the node later;
+// this call lets the application stop offering what the block holds at
+// once — the next proposal, in the same Step, would otherwise repeat it.
+// Replayed History is not observed. It must not call back into the engine.
+type CommitObserver interface {
+	Committed(b Block)
+}
+
 // Payout is one compensation: Amount (token base units) to To.
 type Payout struct {
 	// To is the account compensated.

@@ -337,3 +337,31 @@ func TestTxCacheAnswersLikeDecode(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, txs[1].From(), got.From())
 }
+
+// TestPoolDropsATransferThatFailedAtItsNonce: a transfer that fails at
+// execution on its own nonce (the balance went to an earlier transfer)
+// leaves the nonce where it was and would fail in every later block: the
+// pool lets it go. A transfer waiting behind it stays.
+func TestPoolDropsATransferThatFailedAtItsNonce(t *testing.T) {
+	g, err := chain.NewGenesis(16, nil)
+	require.NoError(t, err)
+	i, j, _ := demo(t)
+	sh := newShard(t, 0, g)
+	spend := transfer(t, i, 0, chain.DemoAddress(j), uint64(chain.DemoBalance)-1)
+	tooMuch := transfer(t, i, 1, chain.DemoAddress(j), 2) // fine when admitted, not once spend is executed
+	behind := transfer(t, i, 2, chain.DemoAddress(j), 1)
+	for _, tx := range []*txn.Tx{spend, tooMuch, behind} {
+		require.NoError(t, sh.Submit(tx))
+	}
+	b, err := sh.Commit(chain.Block{Height: 1, Txs: [][]byte{spend.Bytes()}})
+	require.NoError(t, err)
+	require.True(t, b.Receipts[0].OK)
+	require.Equal(t, 2, sh.Pool().Len())
+
+	b, err = sh.Commit(chain.Block{Height: 2, Txs: [][]byte{tooMuch.Bytes()}})
+	require.NoError(t, err)
+	require.False(t, b.Receipts[0].OK)
+	require.EqualValues(t, 1, sh.Nonce(chain.DemoAddress(i)), "a failed transfer uses no nonce")
+	require.False(t, sh.Pool().Has(tooMuch.Hash()), "failed at its nonce: dropped")
+	require.True(t, sh.Pool().Has(behind.Hash()), "a later nonce waits")
+}

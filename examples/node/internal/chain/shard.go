@@ -255,6 +255,19 @@ func (s *Shard) Commit(b Block) (*Block, error) {
 		}
 	}
 	s.pool.Committed(s.Nonce, senders...)
+	// A transfer that failed at its own nonce (insufficient funds, say)
+	// left the nonce where it was and would fail again in every block it
+	// were offered for: the pool lets it go, and its sender may send it
+	// again. One that failed on a nonce still ahead waits for its
+	// predecessor; one below the nonce went with Committed.
+	for _, r := range receipts {
+		if r.OK || r.Sender == (common.Address{}) {
+			continue
+		}
+		if t, ok := s.pool.Get(r.Hash); ok && t.Nonce == s.Nonce(r.Sender) {
+			s.pool.Remove(t)
+		}
+	}
 	return &b, nil
 }
 

@@ -28,7 +28,10 @@ type app struct {
 	credits map[common.Hash]uint64 // atomix message → height proposed
 }
 
-var _ pob.Application = (*app)(nil)
+var (
+	_ pob.Application    = (*app)(nil)
+	_ pob.CommitObserver = (*app)(nil)
+)
 
 func newApp(n *Node, sh *chain.Shard, fl *flight, producer, routes int) *app {
 	return &app{n: n, shard: sh, flight: fl, producer: producer, routes: routes, credits: map[common.Hash]uint64{}}
@@ -56,17 +59,12 @@ func (a *app) Propose(height uint64, max int) [][]byte {
 			out = append(out, raw)
 		}
 	}
-	nonceOf := func(addr common.Address) uint64 { return a.flight.nonce(addr, a.shard.Nonce(addr), height) }
+	nonceOf := func(addr common.Address) uint64 { return a.flight.nonce(addr, a.shard.Nonce(addr)) }
 	var keep func(common.Address) bool
 	if a.producer >= 0 && a.routes > 1 {
 		keep = func(addr common.Address) bool { return Route(addr, a.routes) == a.producer }
 	}
 	for _, t := range a.shard.Pool().Pending(max-len(out), nonceOf, keep) {
-		if a.producer >= 0 {
-			a.flight.mark(t.From(), t.Nonce) // an optimistic block: pending until finalized
-		} else {
-			a.flight.propose(t.From(), t.Nonce, height)
-		}
 		out = append(out, t.Bytes())
 	}
 	if len(a.credits) > 4096 {
@@ -76,10 +74,17 @@ func (a *app) Propose(height uint64, max int) [][]byte {
 			}
 		}
 	}
-	if a.flight.size() > 65536 {
-		a.flight.gc(a.shard.Nonce)
-	}
 	return out
+}
+
+// Committed implements pob.CommitObserver: the finalized block's payload
+// is in flight from now until the node executes it, and the next height's
+// proposal — asked for in the same engine step — must not repeat it. (Its
+// optimistic blocks were noted when they arrived.)
+func (a *app) Committed(b pob.Block) {
+	if len(b.Payload) > 0 {
+		a.flight.note(payloadID(b.Height), a.shard.Pool(), b.Payload)
+	}
 }
 
 // Route is the believable producer a sender's transactions go to: the

@@ -296,7 +296,7 @@ func (r *runner) handle(rep *replica, rd pob.Ready) error {
 	for _, o := range rd.Optimistic {
 		if h := o.Hash(); !r.seenOpt[h] {
 			r.seenOpt[h] = true
-			r.flight.note(r.shard.Pool(), o.Txs)
+			r.flight.note(h, r.shard.Pool(), o.Txs)
 			n.optimistic(r.s, o)
 		}
 	}
@@ -304,12 +304,14 @@ func (r *runner) handle(rep *replica, rd pob.Ready) error {
 		r.seenOpt = map[common.Hash]bool{}
 	}
 	for _, c := range fresh {
-		r.flight.note(r.shard.Pool(), c.Block.Payload) // optimistic blocks' were noted on arrival
 		r.waiting = append(r.waiting, c)
 		r.queued++
 	}
 	for _, cv := range rd.Convictions {
 		n.conviction(r.s, cv)
+	}
+	for _, o := range rd.Discarded { // a convicted producer's: never finalized
+		r.flight.release(o.Hash())
 	}
 	return nil
 }
@@ -358,6 +360,10 @@ func (r *runner) execute() error {
 		}
 		r.waiting = r.waiting[1:]
 		r.n.journalDone(r.s, b.Height)
+		r.flight.release(payloadID(b.Height)) // the ledger's nonces now say it
+		for _, o := range c.Block.Optimistic {
+			r.flight.release(o.Hash())
+		}
 		r.n.committed(r.s, b, c)
 		r.n.crossOut(b.Cross, r)
 		if b.Height == r.end {
