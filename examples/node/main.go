@@ -9,6 +9,7 @@
 //	go run ./examples/node status          # the node's summary
 //	go run ./examples/node loadgen ...     # load generator with progress
 //	go run ./examples/node config          # the default config as TOML
+//	go run ./examples/node calibrate       # costs of the node's paths for examples/sim
 //
 // See docs/node.md.
 package main
@@ -42,6 +43,8 @@ func main() {
 		err = configCmd(args)
 	case "peer-id":
 		err = peerIDCmd(args)
+	case "calibrate":
+		err = calibrateCmd(args)
 	case "help", "-h", "--help":
 		fmt.Println(usage)
 		return
@@ -64,4 +67,5 @@ commands:
   status     show a node's summary
   loadgen    sign and send transfers, measure throughput and latency
   config     print the default configuration (TOML)
-  peer-id N  print validator N's libp2p peer id (to build --peers lists)`
+  peer-id N  print validator N's libp2p peer id (to build --peers lists)
+  calibrate  measure the node's own code paths for the simulator (-o file.json)`
