@@ -49,6 +49,45 @@ type NodeCosts struct {
 	StateAccounts int `json:"state_accounts,omitempty"`
 	// StateBlockTxs is the transfers per block of the StateTransfer run.
 	StateBlockTxs int `json:"state_block_txs,omitempty"`
+
+	// The fields below are measured by the node itself (`node calibrate`,
+	// examples/node/calibrate.go) on its real code paths, which this
+	// package cannot import; merged into a calibration file they replace
+	// the approximations above (see TxAdmit and ExecHeight).
+
+	// Admit is one transfer through the node's real API, client and
+	// server (JSON, hex, the signer's recovery, the account read, the
+	// mempool), without the client's signature.
+	Admit time.Duration `json:"node_admit_ns,omitempty"`
+	// ExecHeight and ExecTransfer are the node's runner.execute per
+	// executed height (an empty one) and per transfer (blocks of
+	// ExecBlockTxs): block hash, executor, block store, state commit,
+	// mempool cleanup and the node's bookkeeping.
+	ExecHeight   time.Duration `json:"exec_height_ns,omitempty"`
+	ExecTransfer time.Duration `json:"exec_transfer_ns,omitempty"`
+	ExecBlockTxs int           `json:"exec_block_txs,omitempty"`
+	ExecHeights  int           `json:"exec_heights,omitempty"`
+	// LoopHeight and LoopTransfer are the node's whole shard loop per
+	// empty height and per finalized transfer beyond it (pob's handling
+	// of the transfer's bytes — block hashes, validity checks — proposal,
+	// execution and commit), with the counts they were measured over.
+	LoopHeight       time.Duration  `json:"loop_height_ns,omitempty"`
+	LoopTransfer     time.Duration  `json:"loop_transfer_ns,omitempty"`
+	LoopEmptyHeights int            `json:"loop_empty_heights,omitempty"`
+	LoopFullHeights  int            `json:"loop_full_heights,omitempty"`
+	LoopTransfers    int            `json:"loop_transfers,omitempty"`
+	LoopFailed       int            `json:"loop_failed,omitempty"`
+	LoopFailReasons  map[string]int `json:"loop_failed_reasons,omitempty"`
+	// BlockHashTx and OptimisticHashTx are pob.Block.Hash and
+	// pob.OptimisticBlock.Hash per real transfer (blocks of HashBlockTxs),
+	// for reference: the loop's per-transfer cost holds them.
+	BlockHashTx      time.Duration `json:"block_hash_tx_ns,omitempty"`
+	OptimisticHashTx time.Duration `json:"optimistic_hash_tx_ns,omitempty"`
+	HashBlockTxs     int           `json:"hash_block_txs,omitempty"`
+	// TxBytes is a transfer's encoded size; Rounds the rounds the node's
+	// medians are taken over.
+	TxBytes int `json:"tx_bytes,omitempty"`
+	Rounds  int `json:"node_rounds,omitempty"`
 }
 
 // Complete reports whether every node cost is measured.
@@ -60,8 +99,29 @@ func (n NodeCosts) Complete() bool {
 // reaches a mempool when the load generator runs on the same machine: the
 // client signs it and posts it, the node decodes it, hashes it and recovers
 // its signer.
+//
+// With the node's own measurement (NodeCosts.Admit) it is the client's
+// signature and that.
 func (c Costs) TxAdmit() time.Duration {
+	if c.Node.Admit > 0 {
+		return c.Node.TxSign + c.Node.Admit
+	}
 	return c.Node.TxSign + c.Node.HTTPSubmit + c.Keccak + c.Ecrecover
+}
+
+// ExecHeight is the CPU time the node's runner spends executing one
+// finalized height of n transfers, for the shard (once, not per member).
+// With the node's own measurement it is NodeCosts.ExecHeight + n ×
+// max(ExecTransfer, LoopTransfer): the loop's per-transfer cost, when the
+// larger, also holds pob's handling of the transfer's bytes, which the
+// simulated engines (carrying batch references) do not do. Otherwise it
+// is n × (two Keccak-256 + StateTransfer): a receipt hash, the
+// decoded-transaction cache and the ledger on microstate.
+func (c Costs) ExecHeight(n int) time.Duration {
+	if c.Node.ExecHeight > 0 || c.Node.ExecTransfer > 0 {
+		return c.Node.ExecHeight + time.Duration(n)*max(c.Node.ExecTransfer, c.Node.LoopTransfer)
+	}
+	return time.Duration(n) * (2*c.Keccak + c.Node.StateTransfer)
 }
 
 // cpuTime is the CPU time (user + system) this process has used.

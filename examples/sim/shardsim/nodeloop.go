@@ -223,12 +223,12 @@ func (r *runner) nodeHandle(s int, from *instance, rd Ready, effects *[]func()) 
 		cost += c.CertAggregate(b.Aggregated)
 		r.cpu.Aggregate += c.CertAggregate(b.Aggregated).Seconds()
 		if b.Height > ns.executed {
-			// chain.Executor.Execute: per transfer a Keccak-256 for its
-			// receipt and one for the decoded-transaction cache, and the
-			// transfer on the ledger over microstate, committed per block.
+			// The node's runner.execute, once for the shard: see
+			// calib.Costs.ExecHeight (measured by the node itself when the
+			// calibration holds `node calibrate`'s figures).
 			ns.executed = b.Height
 			n := r.payloadTxs(b.Payloads)
-			exec := time.Duration(n) * (2*c.Keccak + c.Node.StateTransfer)
+			exec := c.ExecHeight(n)
 			cost += exec
 			r.cpu.Execution += exec.Seconds()
 			r.cpu.Heights++
