@@ -158,7 +158,7 @@ func (n *Node) MeasureLoop(s uint32, txs []*txn.Tx, ticks, perTick int) (LoopCos
 	final0, failed0 := n.finalTxs.Load(), n.failedTxs.Load()
 	var timed time.Duration
 	limit := 4*len(txs)/perTick + ticks
-	for i, next := 0, 0; i < limit && int(n.finalTxs.Load()-final0+n.failedTxs.Load()-failed0) < len(txs); i++ {
+	for i, next := 0, 0; i < limit && int(n.finalTxs.Load()-final0) < len(txs); i++ {
 		for ; next < len(txs) && next < (i+1)*perTick; next++ {
 			if err := r.shard.Submit(txs[next]); err != nil {
 				return LoopCost{}, fmt.Errorf("node: submit: %w", err)
