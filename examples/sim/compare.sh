@@ -13,7 +13,8 @@
 #      -host-cores model), from the calibration of step 1.
 #
 # Usage: examples/sim/compare.sh [OUTDIR]   (default /tmp/iostkit-compare)
-# Environment: NODE=path uses an already built node binary; DURATION (60s),
+# Environment: NODE=path uses an already built node binary; CALIB_TMPDIR
+# holds the data of `node calibrate`'s short-lived nodes; DURATION (60s),
 # WORKERS (64), RATE (5000 offered/s), CROSS ("0 10"), SIMWARM (5s) and
 # SIMDUR (20s): the simulated warm-up and window (the node's latency under
 # saturation is seconds: a short window measures the pipeline filling).
@@ -48,7 +49,11 @@ go build -o "$OUT/sim" ./examples/sim
 HZ=$(getconf CLK_TCK)
 
 log "calibrating (load $(load))"
-"$OUT/sim" -calibrate -o "$OUT/calibration.json" -quiet
+"$OUT/sim" -calibrate -o "$OUT/sim-calibration.json" -quiet
+# The node's own paths (API, execution, its loop), measured by the node
+# binary under test, merged into the simulator's calibration file.
+TMPDIR=${CALIB_TMPDIR:-${TMPDIR:-/tmp}} "$NODE" calibrate -o "$OUT/node-calibration.json" | tee -a "$OUT/log.txt"
+jq -s '.[0] * .[1]' "$OUT/sim-calibration.json" "$OUT/node-calibration.json" >"$OUT/calibration.json"
 log "calibrated (load $(load))"
 
 for cross in $CROSS; do

@@ -129,9 +129,10 @@ type LoopCost struct {
 // ticker: ticks ticks with an empty pool, then ticks with transfers
 // arriving — perTick of txs submitted to the pool before each tick
 // (untimed: admission is measured apart), as the API adds them between
-// ticks under steady load — until every one is finalized and executed or
-// 4·len(txs)/perTick + ticks ticks have passed. n must be fresh and never
-// Run.
+// ticks under steady load — until every one is finalized and executed
+// successfully or 4·len(txs)/perTick + ticks ticks have passed (a copy of a
+// transfer included twice fails: LoopCost.Failed counts those). n must be
+// fresh and never Run.
 func (n *Node) MeasureLoop(s uint32, txs []*txn.Tx, ticks, perTick int) (LoopCost, error) {
 	if int(s) >= len(n.runners) {
 		return LoopCost{}, fmt.Errorf("node: no shard %d", s)
