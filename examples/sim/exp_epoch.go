@@ -198,14 +198,11 @@ const newcomerSync = 250 * time.Millisecond
 // committees of eds.Assign over beacon rounds 0 and 1, transepoch's plan
 // run by its machines with engines rebuilt for every committee.
 func runTransitions(e *env, doc *epochDoc, proto shardsim.Protocol, costs calib.Costs, sizes []int, shards int, first map[int][]drpsim.Round) error {
-	warm, dur := time.Second, 6*time.Second
+	warm, dur := time.Second, 9*time.Second
 	var labels []string
 	var cfgs []shardsim.Config
 	var rows []epochRunRow
-	for i, s := range sizes {
-		if !e.o.quick && i == len(sizes)-1 && s > 16 {
-			break // 4 × 32 real engines rebuilt per batch: too long a run here
-		}
+	for _, s := range sizes {
 		rounds := first[s]
 		vals := make([]eds.Validator, s*shards)
 		for j := range vals {

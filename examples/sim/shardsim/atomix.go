@@ -81,6 +81,7 @@ type xmsg struct {
 	size    int // encoded, as the block carries it
 	credits int // transfers it credits at the destination (proofs)
 	proofs  int
+	checks  int // proofs the destination's machine verified (set when stepped)
 	queued  bool
 }
 
@@ -158,7 +159,8 @@ func (x *xrun) result() *AtomixStats {
 	return &st
 }
 
-// xExecCost is the atomix CPU time of executing blk at one member.
+// xExecCost is the atomix CPU time of executing blk at one member, once
+// its shard's first finalizer has executed it (xExecute).
 func (r *runner) xExecCost(blk Block) time.Duration {
 	c := r.cfg.Costs
 	var cost time.Duration
@@ -169,7 +171,7 @@ func (r *runner) xExecCost(blk Block) time.Duration {
 			continue
 		}
 		for _, m := range b.msgs {
-			cost += c.Atomix.Block + time.Duration(m.proofs)*(c.CertVerify(r.x.quorum)+c.Atomix.Verify)
+			cost += c.Atomix.Block + time.Duration(m.checks)*(c.CertVerify(r.x.quorum)+c.Atomix.Verify)
 		}
 		for _, ch := range b.chunks {
 			exports = exports || (!ch.imp && ch.to != b.shard)
@@ -206,6 +208,12 @@ func (r *runner) xExecute(in *instance, height uint64, batches []*batch) {
 	sh.Begin()
 	for _, b := range batches {
 		for _, m := range b.msgs {
+			// The machine checks the proofs of a session it has not
+			// decided; a retransmission to a shard that applied the
+			// outcome is only acknowledged.
+			if ss := x.sessions[m.msg.Tx.ID()]; m.msg.Type == atomix.MsgProof && ss != nil && !ss.applied[uint32(s)] {
+				m.checks = m.proofs
+			}
 			if err := sh.Step(m.msg); err != nil {
 				x.stats.StepErrors++
 			}

@@ -546,8 +546,8 @@ func (r *runner) onFinal(in *instance, blk Block) {
 	if r.x != nil {
 		// The block's atomix work, then (honest members) the attestation
 		// of the state it produced, if it wrote votes.
-		cost += r.xExecCost(blk)
 		r.recordFinal(in, blk)
+		cost += r.xExecCost(blk)
 		in.cpu.Run(cost, func() { r.xAttest(in, blk.Height) })
 		return
 	}
