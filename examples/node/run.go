@@ -50,9 +50,9 @@ func runCmd(args []string) error {
 		return err
 	})
 	fs.IntVar(&c.Believable, "believable", 0, "believable league size per shard (default 1; -1: one league)")
-	fs.IntVar(&c.API.Admission.Rate, "api-rate", 0, "POST /tx requests/s admitted node-wide while the pools have room (default 2000; -1: no limit)")
-	fs.IntVar(&c.API.Admission.ClientRate, "api-client-rate", 0, "POST /tx requests/s admitted from one remote IP (default 1000; -1: no limit)")
-	fs.IntVar(&c.API.Admission.MaxInFlight, "api-max-in-flight", 0, "most POST /tx requests handled at once (default 16; -1: no limit)")
+	fs.IntVar(&c.API.Admission.Rate, "api-rate", 0, "POST /tx requests/s admitted node-wide while the pools have room (default 10000; -1: no limit)")
+	fs.IntVar(&c.API.Admission.ClientRate, "api-client-rate", 0, "POST /tx requests/s admitted from one remote IP (default 5000; -1: no limit)")
+	fs.IntVar(&c.API.Admission.MaxInFlight, "api-max-in-flight", 0, "most POST /tx requests handled at once (default 128; -1: no limit)")
 	quiet := fs.Bool("quiet", false, "no live summary on stdout")
 	debugAPI := fs.Bool("debug-api", false, "serve test hooks (POST /debug/block-peers, /debug/disk-full); for reliability harnesses only")
 	if err := fs.Parse(args); err != nil {

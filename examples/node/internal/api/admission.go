@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -189,7 +188,7 @@ func (a *admission) guard(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if err := a.enter(); err != nil {
-			w.Header().Set("Retry-After", strconv.Itoa(1))
+			w.Header().Set("Retry-After", "1")
 			writeErr(w, http.StatusServiceUnavailable, "overloaded", err)
 			return
 		}

@@ -138,8 +138,10 @@ type API struct {
 // Each bucket holds one second of its rate.
 type Admission struct {
 	// Rate is POST /tx requests per second admitted node-wide while the
-	// pools have room. Default 2000; -1 disables the node-wide bucket.
-	Rate int `toml:"rate" comment:"POST /tx requests/s admitted node-wide while the pools have room (default 2000; -1: no limit)"`
+	// pools have room. Default 10000 (about the secp256k1 recovery rate of
+	// a 2-core machine: a node accepts no more than it can check); -1
+	// disables the node-wide bucket.
+	Rate int `toml:"rate" comment:"POST /tx requests/s admitted node-wide while the pools have room (default 10000; -1: no limit)"`
 	// DrainFactor scales the finalized rate into the node-wide rate while
 	// a pool is nearly full. Default 2; -1 keeps Rate whatever the pools.
 	DrainFactor float64 `toml:"drain_factor" comment:"while a shard pool is >= 90% full, admit this many times the finalized tx/s (default 2; -1: never adapt)"`
@@ -147,11 +149,14 @@ type Admission struct {
 	// Default 50.
 	MinRate int `toml:"min_rate" comment:"least POST /tx requests/s admitted while a pool is nearly full (default 50)"`
 	// ClientRate is POST /tx requests per second admitted from one remote
-	// IP. Default 1000; -1 disables the per-client buckets.
-	ClientRate int `toml:"client_rate" comment:"POST /tx requests/s admitted from one remote IP (default 1000; -1: no limit)"`
+	// IP. Default 5000 (half the node-wide rate: no client takes it all,
+	// and a load generator at any rate a node sustains stays below it); -1
+	// disables the per-client buckets.
+	ClientRate int `toml:"client_rate" comment:"POST /tx requests/s admitted from one remote IP (default 5000; -1: no limit)"`
 	// MaxInFlight is the most POST /tx handlers running at once; more are
-	// answered 503 at once. Default 16; -1 disables the bound.
-	MaxInFlight int `toml:"max_in_flight" comment:"most POST /tx requests handled at once; more are answered 503 (default 16; -1: no limit)"`
+	// answered 503 at once. Default 128 (above a load generator's 64
+	// workers); -1 disables the bound.
+	MaxInFlight int `toml:"max_in_flight" comment:"most POST /tx requests handled at once; more are answered 503 (default 128; -1: no limit)"`
 }
 
 // P2P configures libp2p. An empty Listen means the single-process local
@@ -202,11 +207,11 @@ const (
 	DefaultLoadRate          = 50
 	DefaultCrossShard        = 10
 	// Admission control of POST /tx (see Admission).
-	DefaultAdmissionRate    = 2000
+	DefaultAdmissionRate    = 10000
 	DefaultDrainFactor      = 2
 	DefaultAdmissionMinRate = 50
-	DefaultClientRate       = 1000
-	DefaultMaxInFlight      = 16
+	DefaultClientRate       = 5000
+	DefaultMaxInFlight      = 128
 )
 
 // Backends and engines accepted.
