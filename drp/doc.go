@@ -21,7 +21,9 @@
 //     phase ends when every expected message is in, or after
 //     DKGConfig.PhaseTicks Ticks. The same machine reshares an existing
 //     group to a new committee (DKGConfig.OldMembers) and keeps the group
-//     public key, for epoch transitions.
+//     public key, for epoch transitions. When every member lives in one
+//     process (a test network, a simulator), RunLocalDKG drives the
+//     machines to the end and returns the key shares.
 //   - Rounds: each member signs with its key share (Signer); a
 //     RoundCollector verifies every partial on arrival, names members that
 //     sent bad ones (BadPartialError) and recovers the group signature from

@@ -3,6 +3,7 @@ package drp_test
 import (
 	"crypto/sha256"
 	"fmt"
+	"io"
 
 	"github.com/drand/kyber"
 	"github.com/drand/kyber/xof/blake2xb"
@@ -101,4 +102,48 @@ func ExampleVRF() {
 	// Output:
 	// true true 48
 	// true
+}
+
+// ExampleRunLocalDKG sets up a beacon group whose four members all live in
+// this process — as a single-process test network or a simulator does —
+// and recovers round 1 from three partials.
+func ExampleRunLocalDKG() {
+	scheme := drp.MustScheme(drp.SchemeUnchainedG1)
+	stream := func(label string) io.Reader {
+		h := sha256.Sum256([]byte(label))
+		return blake2xb.New(h[:])
+	}
+	var members []drp.Member
+	var secrets []kyber.Scalar
+	for i := range 4 {
+		sk, pk := drp.NewLongtermKey(scheme, stream(fmt.Sprint("key", i)))
+		members = append(members, drp.Member{Index: uint32(i), Public: pk})
+		secrets = append(secrets, sk)
+	}
+	nonce := sha256.Sum256([]byte("example session")) // names this DKG session
+	var cfgs []drp.DKGConfig
+	for i := range members {
+		cfgs = append(cfgs, drp.DKGConfig{Scheme: scheme, Longterm: secrets[i], Members: members, Nonce: nonce[:], Rand: stream(fmt.Sprint("poly", i))})
+	}
+	shares, err := drp.RunLocalDKG(cfgs)
+	if err != nil {
+		panic(err)
+	}
+	group := shares[0].Group()
+	collector := drp.NewRoundCollector(group, 1, nil)
+	var beacon *drp.Beacon
+	for _, ks := range shares[:group.Threshold()] {
+		p, err := drp.NewSigner(ks).SignPartial(1, nil)
+		if err != nil {
+			panic(err)
+		}
+		if beacon, err = collector.Add(p); err != nil {
+			panic(err)
+		}
+	}
+	fmt.Println("members:", group.Size(), "threshold:", group.Threshold())
+	fmt.Println("beacon verifies:", group.VerifyBeacon(beacon) == nil)
+	// Output:
+	// members: 4 threshold: 3
+	// beacon verifies: true
 }

@@ -54,54 +54,16 @@ func newBeacon(chainID uint64, size int, hosted func(i int) bool) (*beacon, erro
 		sk, pk := drp.NewLongtermKey(scheme, seed("longterm", i))
 		secrets[i], members[i] = sk, drp.Member{Index: uint32(i), Public: pk}
 	}
-	dkgs := make([]*drp.DKG, size)
-	for i := range dkgs {
-		d, err := drp.NewDKG(drp.DKGConfig{Scheme: scheme, Longterm: secrets[i], Members: members, Nonce: nonce[:], Rand: seed("poly", i)})
-		if err != nil {
-			return nil, err
-		}
-		dkgs[i] = d
+	cfgs := make([]drp.DKGConfig, size)
+	for i := range cfgs {
+		cfgs[i] = drp.DKGConfig{Scheme: scheme, Longterm: secrets[i], Members: members, Nonce: nonce[:], Rand: seed("poly", i)}
 	}
-	var inflight [][]byte
-	send := func(ms []drp.DKGMessage) error {
-		for _, m := range ms {
-			b, err := m.MarshalBinary()
-			if err != nil {
-				return err
-			}
-			inflight = append(inflight, b)
-		}
-		return nil
-	}
-	for _, d := range dkgs {
-		out, err := d.Start()
-		if err != nil {
-			return nil, err
-		}
-		if err := send(out); err != nil {
-			return nil, err
-		}
-	}
-	for len(inflight) > 0 {
-		b := inflight[0]
-		inflight = inflight[1:]
-		for _, d := range dkgs {
-			m, err := drp.UnmarshalDKGMessage(scheme, b)
-			if err != nil {
-				return nil, err
-			}
-			out, _ := d.Step(m) // its own message is a harmless repeat
-			if err := send(out); err != nil {
-				return nil, err
-			}
-		}
+	shares, err := drp.RunLocalDKG(cfgs)
+	if err != nil {
+		return nil, err
 	}
 	bc := &beacon{scheme: scheme, collectors: map[uint64]*drp.RoundCollector{}, done: map[uint64][]byte{}}
-	for i, d := range dkgs {
-		ks, err := d.Result()
-		if err != nil {
-			return nil, fmt.Errorf("drp: dkg member %d: %w", i, err)
-		}
+	for i, ks := range shares {
 		bc.group = ks.Group()
 		if hosted(i) {
 			bc.shares = append(bc.shares, ks)
