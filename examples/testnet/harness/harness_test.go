@@ -2,7 +2,9 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -206,4 +208,19 @@ type testLog struct{ t *testing.T }
 func (l testLog) Write(p []byte) (int, error) {
 	l.t.Log(string(p[:len(p)-1]))
 	return len(p), nil
+}
+
+// TestFreePortAvoidsTheEphemeralRange: the harness's ports are free when
+// drawn and lie below the kernel's ephemeral range, where outgoing
+// connections and other processes' "port 0" listeners do not land.
+func TestFreePortAvoidsTheEphemeralRange(t *testing.T) {
+	for range 20 {
+		p, err := FreePort()
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, p, portLow)
+		require.Less(t, p, portHigh)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+		require.NoError(t, err, "free when drawn")
+		require.NoError(t, l.Close())
+	}
 }

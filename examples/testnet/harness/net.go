@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -51,8 +52,28 @@ func moduleRoot() (string, error) {
 	}
 }
 
-// FreePort asks the kernel for a free loopback TCP port.
+// Ports the harness gives its nodes: below Linux's default ephemeral range
+// (32768–60999), which the kernel hands to every outgoing connection and
+// every "port 0" listener on the machine. A node keeps its ports across
+// restarts (its peers dial its address), so a port taken from that range
+// could be in use by another process by the time the node restarts — a
+// node that cannot bind is down for the whole run.
+const (
+	portLow  = 20000
+	portHigh = 32000
+)
+
+// FreePort returns a loopback TCP port that is free now, drawn at random
+// from the harness's range (see portLow), or from the kernel when that
+// range seems full.
 func FreePort() (int, error) {
+	for range 64 {
+		port := portLow + rand.IntN(portHigh-portLow)
+		if l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			l.Close()
+			return port, nil
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
