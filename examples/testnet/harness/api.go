@@ -153,6 +153,17 @@ func (c *Client) Submit(ctx context.Context, raw []byte) error {
 	return c.do(ctx, http.MethodPost, "/tx", body, nil)
 }
 
+// TxStatus returns the node's status of a transaction it has accepted
+// (pending, optimistic, final, credited); an APIError 404 when it never
+// accepted it.
+func (c *Client) TxStatus(ctx context.Context, h common.Hash) (string, error) {
+	var out struct {
+		Status string `json:"status"`
+	}
+	err := c.do(ctx, http.MethodGet, "/tx/"+h.Hex(), nil, &out)
+	return out.Status, err
+}
+
 // DiskFull asks the node (started with --debug-api) to fail its store
 // writes once bytes more were written; -1 gives the space back.
 func (c *Client) DiskFull(ctx context.Context, bytes int64) error {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // A flood offers pre-signed transfers at a fixed rate. The overload run
@@ -228,4 +230,55 @@ func (f *flood) submit(ctx context.Context, fs *floodSender, k, turn int) {
 		fs.cursor = min(fs.cursor, k)
 		fs.mu.Unlock()
 	}
+}
+
+// GapStats describes the senders whose ledger nonce stood still at the end
+// of a flood: whether the transfer at their ledger nonce waits in some
+// node, or is held by none while a later one of theirs is (a nonce gap a
+// full pool keeps closed).
+type GapStats struct {
+	// Stalled counts the senders whose ledger nonce did not move for the
+	// stall time, with transfers signed beyond it.
+	Stalled int
+	// HeadHeld counts those whose transfer at the ledger nonce some node
+	// accepted (it waits in a pool, or is on its way into a block).
+	HeadHeld int
+	// Gap counts those whose transfer at the ledger nonce no node accepted
+	// while a node accepted the next one.
+	Gap int
+}
+
+// gaps classifies the senders stalled for at least stall (see GapStats),
+// asking every live node about their next two transfers.
+func (f *flood) gaps(ctx context.Context, stall time.Duration) GapStats {
+	_ = f.l.PollNonces(ctx)
+	var st GapStats
+	held := func(h common.Hash) bool {
+		for _, nd := range f.l.net.Live() {
+			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			_, err := nd.API.TxStatus(cctx, h)
+			cancel()
+			if err == nil {
+				return true
+			}
+		}
+		return false
+	}
+	for _, fs := range f.senders {
+		fs.s.mu.Lock()
+		ledger, moved := fs.s.ledger, fs.s.moved
+		fs.s.mu.Unlock()
+		if time.Since(moved) < stall || ledger < fs.base || int(ledger-fs.base)+1 >= len(fs.txs) {
+			continue
+		}
+		k := int(ledger - fs.base)
+		st.Stalled++
+		switch {
+		case held(fs.txs[k].rec.Hash):
+			st.HeadHeld++
+		case held(fs.txs[k+1].rec.Hash):
+			st.Gap++
+		}
+	}
+	return st
 }

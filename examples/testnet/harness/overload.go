@@ -47,6 +47,8 @@ type OverloadReport struct {
 	RSSStart, RSSMax, RSSEnd uint64
 	// PoolMax is the largest mempool size one shard of one node reported.
 	PoolMax int
+	// Gaps classifies the senders stalled at the end of the overload.
+	Gaps GapStats
 	// Load is what the load generator saw during the overload only.
 	Load LoadStats
 	// Settle is how long the network took to drain after the overload.
@@ -103,6 +105,8 @@ func (r OverloadReport) Summary() string {
 	fmt.Fprintf(&b, "| finalized tx/s per 10 s window | %s |\n", strings.Join(ws, ", "))
 	fmt.Fprintf(&b, "| finalized tx/s over the overload | %.1f (%.0f%% of sustainable) |\n", r.Final, 100*r.Final/max(r.Sustainable, 1e-9))
 	fmt.Fprintf(&b, "| largest mempool (one shard, one node) | %d |\n", r.PoolMax)
+	fmt.Fprintf(&b, "| senders stalled ≥10 s at the end: next transfer held by a node / missing while a later one is held (gap) / other | %d: %d / %d / %d |\n",
+		r.Gaps.Stalled, r.Gaps.HeadHeld, r.Gaps.Gap, r.Gaps.Stalled-r.Gaps.HeadHeld-r.Gaps.Gap)
 	fmt.Fprintf(&b, "| largest node RSS: before / peak / after settling | %s / %s / %s |\n", mib(r.RSSStart), mib(r.RSSMax), mib(r.RSSEnd))
 	fmt.Fprintf(&b, "| settle after the overload | %s |\n", r.Settle.Round(10*time.Millisecond))
 	fmt.Fprintf(&b, "| transfers in the chain: executed / failed | %d / %d |\n", r.Audit.OK, r.Audit.Failed)
@@ -306,6 +310,8 @@ func Overload(ctx context.Context, n *Network, d time.Duration, log io.Writer) (
 			rep.Load.Refused[k] = v - before.Refused[k]
 		}
 	}
+	// Before anything settles: why do the stalled senders stall?
+	rep.Gaps = fl.gaps(ctx, 10*time.Second)
 	rep.Settle, err = Settle(ctx, n, load, 5*time.Minute)
 	if err != nil {
 		rep.Violations = append(rep.Violations, err.Error())
