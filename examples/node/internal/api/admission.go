@@ -28,11 +28,11 @@ var (
 type Pressure func() (finalized uint64, saturated bool)
 
 // maxClients bounds the per-client buckets kept; beyond it, idle buckets
-// (full again) are dropped, and if none is idle every client shares one.
+// (full again) are dropped, and if none is idle the newcomers share one.
 const maxClients = 4096
 
 // admission is the node's admission control of POST /tx (see
-// config.Admission). The zero limits of a disabled part are skipped.
+// config.Admission); a part whose limit is -1 is off.
 type admission struct {
 	cfg      config.Admission
 	pressure Pressure
