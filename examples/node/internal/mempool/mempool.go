@@ -39,7 +39,10 @@ const (
 
 // Config bounds a Pool. Zero fields take the defaults.
 type Config struct {
-	// Capacity is the most transactions the pool holds.
+	// Capacity is the most transactions the pool holds. Its last quarter
+	// takes only transactions that can run — no nonce missing between the
+	// sender's ledger nonce and theirs — so that transactions waiting on a
+	// nonce the pool refused can never fill it.
 	Capacity int
 	// PerSender is the most transactions one sender may have waiting.
 	PerSender int
@@ -86,6 +89,18 @@ type queue struct {
 	byNonce map[uint64]*txn.Tx
 }
 
+// contiguous reports whether every nonce from ledger up to (not
+// including) nonce is queued: a transaction at nonce can then run once
+// they have. q may be nil (a sender with nothing queued).
+func (q *queue) contiguous(ledger, nonce uint64) bool {
+	for n := ledger; n < nonce; n++ {
+		if q == nil || q.byNonce[n] == nil {
+			return false
+		}
+	}
+	return true
+}
+
 // New returns an empty pool.
 func New(cfg Config) (*Pool, error) {
 	if err := cfg.Validate(); err != nil {
@@ -119,6 +134,12 @@ func (p *Pool) Add(t *txn.Tx, ledgerNonce uint64) error {
 	}
 	if p.n >= p.cfg.Capacity {
 		return fmt.Errorf("%w: %d transactions", ErrFull, p.n)
+	}
+	if p.n >= p.cfg.Capacity-p.cfg.Capacity/4 && !q.contiguous(ledgerNonce, t.Nonce) {
+		// The last quarter is for transactions that can run: a pool full of
+		// transfers waiting on nonces it refused would never drain
+		// (reliability finding 10: a flood stopped finalization this way).
+		return fmt.Errorf("%w: %d transactions; nonce %d waits on a missing nonce from %d, and the last quarter of the pool is kept for transactions that can run", ErrFull, p.n, t.Nonce, ledgerNonce)
 	}
 	if q == nil {
 		q = &queue{byNonce: map[uint64]*txn.Tx{}}

@@ -115,3 +115,47 @@ func TestConfigValidate(t *testing.T) {
 	_, err := mempool.New(mempool.Config{PerSender: -1})
 	require.Error(t, err)
 }
+
+// TestLastQuarterTakesOnlyRunnableTransactions is reliability finding 10:
+// under a flood every sender's next nonce could be refused as pool_full
+// while its later nonces got in as room appeared, until the pool was full
+// of transfers none of which could run, and finalization stopped. The last
+// quarter of the pool now takes only transfers with no nonce missing below
+// them.
+func TestLastQuarterTakesOnlyRunnableTransactions(t *testing.T) {
+	p, err := mempool.New(mempool.Config{Capacity: 8, PerSender: 8})
+	require.NoError(t, err)
+	// Six transfers waiting on a missing nonce 0, from six senders: the
+	// first three quarters.
+	for i := byte(10); i < 16; i++ {
+		require.NoError(t, p.Add(tx(t, key(i), 1, 1), 0))
+	}
+	a := key(1)
+	tests := []struct {
+		name string
+		add  *txn.Tx
+		want error
+	}{
+		{"another one waiting on a missing nonce: refused as full", tx(t, key(20), 3, 1), mempool.ErrFull},
+		{"one that can run now: taken", tx(t, a, 0, 1), nil},
+		{"its successor can run once it has: taken", tx(t, a, 1, 1), nil},
+		{"the pool is full now", tx(t, key(21), 0, 1), mempool.ErrFull},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := p.Len()
+			err := p.Add(tc.add, 0)
+			if tc.want == nil {
+				require.NoError(t, err)
+				require.Equal(t, before+1, p.Len())
+				return
+			}
+			require.ErrorIs(t, err, tc.want)
+			require.Equal(t, before, p.Len(), "a refusal changes nothing")
+			require.False(t, p.Has(tc.add.Hash()))
+		})
+	}
+	// What runs is what a proposer finds: the pool is never all waiting.
+	ready := p.Pending(16, func(common.Address) uint64 { return 0 }, nil)
+	require.Len(t, ready, 2)
+}
