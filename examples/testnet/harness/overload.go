@@ -47,8 +47,11 @@ type OverloadReport struct {
 	RSSStart, RSSMax, RSSEnd uint64
 	// PoolMax is the largest mempool size one shard of one node reported.
 	PoolMax int
-	// Gaps classifies the senders stalled at the end of the overload.
-	Gaps GapStats
+	// Gaps classifies the senders stalled at the end of the overload, and
+	// StallGaps those after each 10 s window that finalized less than 10%
+	// of the sustainable rate.
+	Gaps      GapStats
+	StallGaps []GapStats
 	// Load is what the load generator saw during the overload only.
 	Load LoadStats
 	// Settle is how long the network took to drain after the overload.
@@ -107,6 +110,9 @@ func (r OverloadReport) Summary() string {
 	fmt.Fprintf(&b, "| largest mempool (one shard, one node) | %d |\n", r.PoolMax)
 	fmt.Fprintf(&b, "| senders stalled ≥10 s at the end: next transfer held by a node / missing while a later one is held (gap) / other | %d: %d / %d / %d |\n",
 		r.Gaps.Stalled, r.Gaps.HeadHeld, r.Gaps.Gap, r.Gaps.Stalled-r.Gaps.HeadHeld-r.Gaps.Gap)
+	for _, g := range r.StallGaps {
+		fmt.Fprintf(&b, "| the same after a stalled 10 s window | %d: %d / %d / %d |\n", g.Stalled, g.HeadHeld, g.Gap, g.Stalled-g.HeadHeld-g.Gap)
+	}
 	fmt.Fprintf(&b, "| largest node RSS: before / peak / after settling | %s / %s / %s |\n", mib(r.RSSStart), mib(r.RSSMax), mib(r.RSSEnd))
 	fmt.Fprintf(&b, "| settle after the overload | %s |\n", r.Settle.Round(10*time.Millisecond))
 	fmt.Fprintf(&b, "| transfers in the chain: executed / failed | %d / %d |\n", r.Audit.OK, r.Audit.Failed)
@@ -283,6 +289,12 @@ func Overload(ctx context.Context, n *Network, d time.Duration, log io.Writer) (
 				rep.Windows = append(rep.Windows, float64(st.FinalTxs-wF)/time.Since(wStart).Seconds())
 				logf("overload: %.1f tx/s finalized over the last %s, largest RSS %.0f MiB, largest pool %d",
 					rep.Windows[len(rep.Windows)-1], time.Since(wStart).Round(time.Second), float64(rep.RSSMax)/(1<<20), rep.PoolMax)
+				if w := rep.Windows[len(rep.Windows)-1]; w < 0.1*rep.Sustainable {
+					// a stalled window: why do the senders stall?
+					g := fl.gaps(ctx, 8*time.Second)
+					rep.StallGaps = append(rep.StallGaps, g)
+					logf("overload: stalled window: %d senders stalled, next transfer held by a node %d, gap %d", g.Stalled, g.HeadHeld, g.Gap)
+				}
 				wStart, wF = time.Now(), st.FinalTxs
 			}
 		}
