@@ -104,7 +104,9 @@ func New(n *node.Node, log *slog.Logger) http.Handler {
 }
 
 // nodePressure reads the node's finalized transactions and whether one of
-// its shard pools is at least 90% full.
+// its shard pools is at least 70% full: just below the point (75%) where a
+// pool keeps its last quarter for transfers that can run, so requests are
+// limited before each one costs a signature recovery only to be refused.
 func nodePressure(n *node.Node) Pressure {
 	capacity := n.Config().Mempool.Capacity
 	if capacity <= 0 {
@@ -113,7 +115,7 @@ func nodePressure(n *node.Node) Pressure {
 	return func() (uint64, bool) {
 		saturated := false
 		for _, sh := range n.Shards() {
-			if sh.Pool().Len()*10 >= capacity*9 {
+			if sh.Pool().Len()*10 >= capacity*7 {
 				saturated = true
 			}
 		}

@@ -131,7 +131,7 @@ type API struct {
 // hash and the pools' locks, on the cores that run consensus.
 //
 // The node-wide rate adapts: while every shard pool has room it is Rate;
-// once a shard pool is at least 90% full (the pools no longer absorb what
+// once a shard pool is at least 70% full (the pools no longer absorb what
 // arrives) it is DrainFactor times the transactions the node finalized per
 // second over the last seconds, at least MinRate, so that the pools are
 // refilled as fast as blocks drain them and the rest is refused cheaply.
@@ -144,7 +144,7 @@ type Admission struct {
 	Rate int `toml:"rate" comment:"POST /tx requests/s admitted node-wide while the pools have room (default 10000; -1: no limit)"`
 	// DrainFactor scales the finalized rate into the node-wide rate while
 	// a pool is nearly full. Default 2; -1 keeps Rate whatever the pools.
-	DrainFactor float64 `toml:"drain_factor" comment:"while a shard pool is >= 90% full, admit this many times the finalized tx/s (default 2; -1: never adapt)"`
+	DrainFactor float64 `toml:"drain_factor" comment:"while a shard pool is >= 70% full, admit this many times the finalized tx/s (default 2; -1: never adapt)"`
 	// MinRate is the least node-wide rate while a pool is nearly full.
 	// Default 50.
 	MinRate int `toml:"min_rate" comment:"least POST /tx requests/s admitted while a pool is nearly full (default 50)"`
