@@ -23,7 +23,7 @@ type Group struct {
 }
 
 // NewGroup runs drp's DKG among n members whose long-term keys and secret
-// polynomials derive from seed, exchanging the DKG messages in memory, and
+// polynomials derive from seed, all in this process (drp.RunLocalDKG), and
 // returns the resulting group (threshold n/2+1, drp's default).
 func NewGroup(seed uint64, n int) (*Group, error) {
 	if n < 1 {
@@ -46,58 +46,15 @@ func NewGroup(seed uint64, n int) (*Group, error) {
 	var nb [8]byte
 	binary.BigEndian.PutUint64(nb[:], seed)
 	nonce := sha256.Sum256(append([]byte("iostkit sim drp dkg"), nb[:]...))
-	dkgs := make([]*drp.DKG, n)
-	for i := range dkgs {
-		d, err := drp.NewDKG(drp.DKGConfig{Scheme: scheme, Longterm: secrets[i], Members: members, Nonce: nonce[:], Rand: xof("poly", i)})
-		if err != nil {
-			return nil, err
-		}
-		dkgs[i] = d
+	cfgs := make([]drp.DKGConfig, n)
+	for i := range cfgs {
+		cfgs[i] = drp.DKGConfig{Scheme: scheme, Longterm: secrets[i], Members: members, Nonce: nonce[:], Rand: xof("poly", i)}
 	}
-	var inflight [][]byte
-	send := func(ms []drp.DKGMessage) error {
-		for _, m := range ms {
-			b, err := m.MarshalBinary()
-			if err != nil {
-				return err
-			}
-			inflight = append(inflight, b)
-		}
-		return nil
+	keys, err := drp.RunLocalDKG(cfgs)
+	if err != nil {
+		return nil, fmt.Errorf("drpsim: dkg: %w", err)
 	}
-	for _, d := range dkgs {
-		out, err := d.Start()
-		if err != nil {
-			return nil, err
-		}
-		if err := send(out); err != nil {
-			return nil, err
-		}
-	}
-	for len(inflight) > 0 {
-		b := inflight[0]
-		inflight = inflight[1:]
-		for _, d := range dkgs {
-			m, err := drp.UnmarshalDKGMessage(scheme, b)
-			if err != nil {
-				return nil, err
-			}
-			out, _ := d.Step(m) // a member's own message is a harmless repeat
-			if err := send(out); err != nil {
-				return nil, err
-			}
-		}
-	}
-	g := &Group{}
-	for i, d := range dkgs {
-		ks, err := d.Result()
-		if err != nil {
-			return nil, fmt.Errorf("drpsim: dkg member %d: %w", i, err)
-		}
-		g.group = ks.Group()
-		g.keys = append(g.keys, ks)
-	}
-	return g, nil
+	return &Group{group: keys[0].Group(), keys: keys}, nil
 }
 
 // Size is the number of members.
