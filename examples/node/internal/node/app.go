@@ -67,6 +67,12 @@ func (a *app) Propose(height uint64, max int) [][]byte {
 	for _, t := range a.shard.Pool().Pending(max-len(out), nonceOf, keep) {
 		out = append(out, t.Bytes())
 	}
+	if a.producer >= 0 && len(out) > 0 {
+		// An optimistic block is pending from now until finalized: noted
+		// at once, as the runner will note it, so that a fallback proposer
+		// asked for content before the runner sees the block leaves it be.
+		a.flight.note(contentID(out), a.shard.Pool(), out)
+	}
 	if len(a.credits) > 4096 {
 		for h, at := range a.credits {
 			if height-at >= atomixInflight {

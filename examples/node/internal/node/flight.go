@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/iostkit/iostkit/examples/node/internal/mempool"
 )
 
@@ -124,6 +125,20 @@ func (f *flight) reset() {
 func (f *flight) resetLocked() {
 	f.blocks = map[common.Hash][]senderNonce{}
 	f.held = map[common.Address]map[uint64]int{}
+}
+
+// contentID names an optimistic block by its transactions: the producer's
+// app notes it when it proposes them — before the block is signed, and
+// before the runner sees the block, when another proposer of this process
+// may already be asked for content — and the runner notes and releases
+// the same block under the same name.
+func contentID(txs [][]byte) common.Hash {
+	h := make([][]byte, 0, len(txs)+1)
+	h = append(h, []byte("optimistic"))
+	for _, raw := range txs {
+		h = append(h, txHash(raw).Bytes())
+	}
+	return crypto.Keccak256Hash(h...)
 }
 
 // payloadID names the payload of the block finalized at height: one per

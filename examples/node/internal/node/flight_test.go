@@ -60,11 +60,14 @@ func TestProposersSkipTransfersInFlight(t *testing.T) {
 		}
 	}
 
-	// The producer's optimistic block (noted by the runner on arrival).
+	// The producer's optimistic block: noted as it is proposed (and again,
+	// changing nothing, when the runner sees it arrive).
 	opt := producer.Propose(10, 4)
 	require.Len(t, opt, 4, "two per sender, one sender per round")
-	optID := common.Hash{1}
+	optID := contentID(opt)
+	require.Equal(t, 1, fl.size(), "noted at once")
 	fl.note(optID, sh.Pool(), opt)
+	require.Equal(t, 1, fl.size())
 
 	// However many heights later, the other proposers leave it alone.
 	rest := proposer.Propose(10_000, 16)
@@ -109,4 +112,41 @@ func senderOf(t *testing.T, raw []byte) common.Address {
 	tx, err := txn.Decode(raw)
 	require.NoError(t, err)
 	return tx.From()
+}
+
+// TestNoTransferFinalizedTwice drives a local shard tick by tick and
+// submits transfers just before ticks in which the believable producer
+// makes an optimistic block: the producer proposes them, and within the
+// same pass — before the runner sees that block — a fallback proposer is
+// asked for content. It used to take them too, so they were finalized
+// twice and the copies failed (found with the node's loop counters).
+func TestNoTransferFinalizedTwice(t *testing.T) {
+	n, err := New(config.Config{Shards: 2, Backend: "memdb", DemoAccounts: 16, Load: config.Load{Rate: -1}}, nil, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, n.Close()) })
+	var senders []int
+	for i := range 16 {
+		if eds.ShardOf(chain.DemoAddress(i), 2) == 0 {
+			senders = append(senders, i)
+		}
+	}
+	require.GreaterOrEqual(t, len(senders), 5)
+	r := n.runners[0]
+	nonce := map[int]uint64{}
+	submitted := 0
+	for tick := 0; tick < 12; tick++ {
+		if tick == 3 || tick == 5 || tick == 7 {
+			for j := 0; j < 4; j++ {
+				from, to := senders[j], senders[j+1]
+				tx, err := txn.Sign(txn.Unsigned{ChainID: config.DefaultChainID, Shard: 0, Nonce: nonce[from], To: chain.DemoAddress(to), Amount: 1}, chain.DemoKey(from))
+				require.NoError(t, err)
+				require.NoError(t, r.shard.Submit(tx))
+				nonce[from]++
+				submitted++
+			}
+		}
+		require.NoError(t, r.tick())
+	}
+	require.EqualValues(t, submitted, n.finalTxs.Load(), "every transfer finalized")
+	require.Zero(t, n.failedTxs.Load(), "none twice")
 }

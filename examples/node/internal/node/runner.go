@@ -296,7 +296,7 @@ func (r *runner) handle(rep *replica, rd pob.Ready) error {
 	for _, o := range rd.Optimistic {
 		if h := o.Hash(); !r.seenOpt[h] {
 			r.seenOpt[h] = true
-			r.flight.note(h, r.shard.Pool(), o.Txs)
+			r.flight.note(contentID(o.Txs), r.shard.Pool(), o.Txs)
 			n.optimistic(r.s, o)
 		}
 	}
@@ -311,7 +311,7 @@ func (r *runner) handle(rep *replica, rd pob.Ready) error {
 		n.conviction(r.s, cv)
 	}
 	for _, o := range rd.Discarded { // a convicted producer's: never finalized
-		r.flight.release(o.Hash())
+		r.flight.release(contentID(o.Txs))
 	}
 	return nil
 }
@@ -362,7 +362,7 @@ func (r *runner) execute() error {
 		r.n.journalDone(r.s, b.Height)
 		r.flight.release(payloadID(b.Height)) // the ledger's nonces now say it
 		for _, o := range c.Block.Optimistic {
-			r.flight.release(o.Hash())
+			r.flight.release(contentID(o.Txs))
 		}
 		r.n.committed(r.s, b, c)
 		r.n.crossOut(b.Cross, r)
