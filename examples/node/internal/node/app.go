@@ -59,7 +59,8 @@ func (a *app) Propose(height uint64, max int) [][]byte {
 			out = append(out, raw)
 		}
 	}
-	nonceOf := func(addr common.Address) uint64 { return a.flight.nonce(addr, a.shard.Nonce(addr)) }
+	payload := a.producer < 0 // a normal-league proposer's block content
+	nonceOf := func(addr common.Address) uint64 { return a.flight.nonce(addr, a.shard.Nonce(addr), payload) }
 	var keep func(common.Address) bool
 	if a.producer >= 0 && a.routes > 1 {
 		keep = func(addr common.Address) bool { return Route(addr, a.routes) == a.producer }
@@ -71,7 +72,7 @@ func (a *app) Propose(height uint64, max int) [][]byte {
 		// An optimistic block is pending from now until finalized: noted
 		// at once, as the runner will note it, so that a fallback proposer
 		// asked for content before the runner sees the block leaves it be.
-		a.flight.note(contentID(out), a.shard.Pool(), out)
+		a.flight.note(contentID(out), a.shard.Pool(), out, true)
 	}
 	if len(a.credits) > 4096 {
 		for h, at := range a.credits {
@@ -85,11 +86,15 @@ func (a *app) Propose(height uint64, max int) [][]byte {
 
 // Committed implements pob.CommitObserver: the finalized block's payload
 // is in flight from now until the node executes it, and the next height's
-// proposal — asked for in the same engine step — must not repeat it. (Its
-// optimistic blocks were noted when they arrived.)
+// proposal — asked for in the same engine step — must not repeat it; its
+// optimistic blocks (noted when they arrived) now run before any later
+// payload.
 func (a *app) Committed(b pob.Block) {
+	for _, o := range b.Optimistic {
+		a.flight.finalized(contentID(o.Txs))
+	}
 	if len(b.Payload) > 0 {
-		a.flight.note(payloadID(b.Height), a.shard.Pool(), b.Payload)
+		a.flight.note(payloadID(b.Height), a.shard.Pool(), b.Payload, false)
 	}
 }
 

@@ -34,10 +34,23 @@ const flightLimit = 4096
 // a block that holds it is still to be executed, so a nonce missing from
 // every such block is offered at once: no gap, no stall. Safe for
 // concurrent use.
+//
+// A normal-league proposer's payload comes after the block's optimistic
+// blocks, and an optimistic block not finalized yet may be finalized after
+// it: so a payload takes nothing from a sender with a transfer in such a
+// pending optimistic block (it would run before its predecessor and fail on
+// its nonce), while the believable producer, whose optimistic blocks are
+// finalized in order, goes on past them.
 type flight struct {
-	mu     sync.Mutex
-	blocks map[common.Hash][]senderNonce
-	held   map[common.Address]map[uint64]int // sender → nonce → blocks holding it
+	mu      sync.Mutex
+	blocks  map[common.Hash]*flightBlock
+	held    map[common.Address]map[uint64]int // sender → nonce → blocks holding it
+	pending map[common.Address]int            // sender → its transfers in optimistic blocks not finalized
+}
+
+type flightBlock struct {
+	sns     []senderNonce
+	pending bool // an optimistic block not finalized yet
 }
 
 type senderNonce struct {
@@ -45,16 +58,22 @@ type senderNonce struct {
 	nonce uint64
 }
 
+// blocked is what nonce returns for a sender a payload must leave alone:
+// no pool holds a transfer at it.
+const blocked = ^uint64(0)
+
 func newFlight() *flight {
-	return &flight{blocks: map[common.Hash][]senderNonce{}, held: map[common.Address]map[uint64]int{}}
+	f := &flight{}
+	f.resetLocked()
+	return f
 }
 
-// note records the transfers of block id (an optimistic block's hash, or a
-// finalized block's for its payload), looked up in the shard's pool where
-// their senders are already recovered. A transfer the pool does not hold
-// cannot be offered from it and needs no record. Noting a block twice
-// changes nothing.
-func (f *flight) note(id common.Hash, pool *mempool.Pool, txs [][]byte) {
+// note records the transfers of block id — an optimistic block's
+// contentID (pending: not finalized yet), or payloadID for a finalized
+// block's payload — looked up in the shard's pool where their senders are
+// already recovered. A transfer the pool does not hold cannot be offered
+// from it and needs no record. Noting a block twice changes nothing.
+func (f *flight) note(id common.Hash, pool *mempool.Pool, txs [][]byte, pending bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.blocks[id]; ok {
@@ -63,22 +82,44 @@ func (f *flight) note(id common.Hash, pool *mempool.Pool, txs [][]byte) {
 	if len(f.blocks) >= flightLimit {
 		f.resetLocked()
 	}
-	var sns []senderNonce
+	fb := &flightBlock{pending: pending}
 	for _, raw := range txs {
 		t, ok := pool.Get(txHash(raw))
 		if !ok {
 			continue
 		}
 		sn := senderNonce{t.From(), t.Nonce}
-		sns = append(sns, sn)
+		fb.sns = append(fb.sns, sn)
 		m := f.held[sn.from]
 		if m == nil {
 			m = map[uint64]int{}
 			f.held[sn.from] = m
 		}
 		m[sn.nonce]++
+		if pending {
+			f.pending[sn.from]++
+		}
 	}
-	f.blocks[id] = sns
+	f.blocks[id] = fb
+}
+
+// finalized records that the optimistic block id is in a finalized block:
+// it runs before any later payload.
+func (f *flight) finalized(id common.Hash) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fb, ok := f.blocks[id]; ok && fb.pending {
+		fb.pending = false
+		f.unpend(fb)
+	}
+}
+
+func (f *flight) unpend(fb *flightBlock) {
+	for _, sn := range fb.sns {
+		if f.pending[sn.from]--; f.pending[sn.from] <= 0 {
+			delete(f.pending, sn.from)
+		}
+	}
 }
 
 // release forgets block id: executed (the ledger now says where its
@@ -86,12 +127,15 @@ func (f *flight) note(id common.Hash, pool *mempool.Pool, txs [][]byte) {
 func (f *flight) release(id common.Hash) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	sns, ok := f.blocks[id]
+	fb, ok := f.blocks[id]
 	if !ok {
 		return
 	}
 	delete(f.blocks, id)
-	for _, sn := range sns {
+	if fb.pending {
+		f.unpend(fb)
+	}
+	for _, sn := range fb.sns {
 		m := f.held[sn.from]
 		if m[sn.nonce]--; m[sn.nonce] <= 0 {
 			delete(m, sn.nonce)
@@ -103,10 +147,15 @@ func (f *flight) release(id common.Hash) {
 }
 
 // nonce is the next nonce of addr a proposer may offer: the first from
-// the ledger's on that no block to be executed holds.
-func (f *flight) nonce(addr common.Address, ledger uint64) uint64 {
+// the ledger's on that no block to be executed holds. For a payload
+// (payload set) it is blocked while addr has a transfer in an optimistic
+// block not finalized yet.
+func (f *flight) nonce(addr common.Address, ledger uint64, payload bool) uint64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if payload && f.pending[addr] > 0 {
+		return blocked
+	}
 	n := ledger
 	for f.held[addr][n] > 0 {
 		n++
@@ -123,8 +172,9 @@ func (f *flight) reset() {
 }
 
 func (f *flight) resetLocked() {
-	f.blocks = map[common.Hash][]senderNonce{}
+	f.blocks = map[common.Hash]*flightBlock{}
 	f.held = map[common.Address]map[uint64]int{}
+	f.pending = map[common.Address]int{}
 }
 
 // contentID names an optimistic block by its transactions: the producer's

@@ -66,10 +66,17 @@ func TestProposersSkipTransfersInFlight(t *testing.T) {
 	require.Len(t, opt, 4, "two per sender, one sender per round")
 	optID := contentID(opt)
 	require.Equal(t, 1, fl.size(), "noted at once")
-	fl.note(optID, sh.Pool(), opt)
+	fl.note(optID, sh.Pool(), opt, true)
 	require.Equal(t, 1, fl.size())
 
-	// However many heights later, the other proposers leave it alone.
+	// A payload comes after the block's optimistic blocks, and this one is
+	// not finalized yet: however many heights later, a normal-league
+	// proposer takes nothing from its senders (a later nonce would run
+	// before it and fail).
+	require.Empty(t, proposer.Propose(10_000, 16))
+
+	// Finalized, it runs before any later payload: the rest may follow.
+	proposer.Committed(pob.Block{Height: 9_999, Optimistic: []pob.OptimisticBlock{{Txs: opt}}})
 	rest := proposer.Propose(10_000, 16)
 	require.Len(t, rest, 2)
 	disjoint(opt, rest)
@@ -95,16 +102,25 @@ func TestProposersSkipTransfersInFlight(t *testing.T) {
 
 	// Noting twice counts once; the ledger is the floor; a committee
 	// change forgets everything.
-	fl.note(optID, sh.Pool(), opt)
-	fl.note(optID, sh.Pool(), opt)
+	fl.note(optID, sh.Pool(), opt, true)
+	fl.note(optID, sh.Pool(), opt, true)
 	from := senderOf(t, opt[0])
-	require.EqualValues(t, 2, fl.nonce(from, 0))
-	require.EqualValues(t, 7, fl.nonce(from, 7))
+	require.EqualValues(t, 2, fl.nonce(from, 0, false))
+	require.EqualValues(t, blocked, fl.nonce(from, 0, true))
+	require.EqualValues(t, 7, fl.nonce(from, 7, false))
 	fl.release(optID)
-	require.EqualValues(t, 0, fl.nonce(from, 0), "released once, gone")
-	fl.note(optID, sh.Pool(), opt)
+	require.EqualValues(t, 0, fl.nonce(from, 0, true), "released once, gone")
+	fl.note(optID, sh.Pool(), opt, true)
 	fl.reset()
-	require.EqualValues(t, 0, fl.nonce(from, 0))
+	require.EqualValues(t, 0, fl.nonce(from, 0, true))
+
+	// The believable producer goes on past its own pending blocks: they
+	// are finalized in order.
+	first := producer.Propose(20_000, 4)
+	second := producer.Propose(20_001, 4)
+	require.Len(t, first, 4)
+	require.Len(t, second, 2)
+	disjoint(first, second)
 }
 
 func senderOf(t *testing.T, raw []byte) common.Address {

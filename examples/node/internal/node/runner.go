@@ -296,7 +296,7 @@ func (r *runner) handle(rep *replica, rd pob.Ready) error {
 	for _, o := range rd.Optimistic {
 		if h := o.Hash(); !r.seenOpt[h] {
 			r.seenOpt[h] = true
-			r.flight.note(contentID(o.Txs), r.shard.Pool(), o.Txs)
+			r.flight.note(contentID(o.Txs), r.shard.Pool(), o.Txs, true)
 			n.optimistic(r.s, o)
 		}
 	}
