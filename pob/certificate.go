@@ -75,19 +75,19 @@ func bitSet(m []byte, i int) bool {
 
 func setBit(m []byte, i int) { m[i/8] |= 1 << (uint(i) & 7) }
 
-// checkBitmap verifies the bitmap's shape for a committee of n and that it
-// holds a quorum.
-func (c Certificate) checkBitmap(n int) error {
+// checkBitmap verifies a signer bitmap's shape for a committee of n and
+// that it holds a quorum.
+func checkBitmap(signers []byte, n int) error {
 	if n == 0 {
 		return fmt.Errorf("%w: empty committee", ErrBadCertificate)
 	}
-	if len(c.Signers) != (n+7)/8 {
-		return fmt.Errorf("%w: bitmap of %d bytes for %d members", ErrBadCertificate, len(c.Signers), n)
+	if len(signers) != (n+7)/8 {
+		return fmt.Errorf("%w: bitmap of %d bytes for %d members", ErrBadCertificate, len(signers), n)
 	}
-	if rest := n % 8; rest != 0 && c.Signers[len(c.Signers)-1]>>uint(rest) != 0 {
+	if rest := n % 8; rest != 0 && signers[len(signers)-1]>>uint(rest) != 0 {
 		return fmt.Errorf("%w: bits beyond the committee", ErrBadCertificate)
 	}
-	if got, need := c.SignerCount(), Quorum(n); got < need {
+	if got, need := (Certificate{Signers: signers}).SignerCount(), Quorum(n); got < need {
 		return fmt.Errorf("%w: %d signers, quorum is %d", ErrBadCertificate, got, need)
 	}
 	return nil
@@ -98,21 +98,31 @@ func (c Certificate) checkBitmap(n int) error {
 // verifies under the BDN-aggregated keys of the signers. The caller checks
 // that c.Domain, c.Height and c.Block are the ones it expects.
 func VerifyCertificate(committee []kyber.Point, c Certificate) error {
-	if err := c.checkBitmap(len(committee)); err != nil {
+	return VerifyAggregate(committee, c.Signers, c.message(), c.Signature)
+}
+
+// VerifyAggregate checks a BDN aggregate signature over msg by the members
+// of committee (public keys in committee order) that the bitmap signers
+// names: the bitmap fits the committee and holds a quorum, and sig
+// verifies under the signers' BDN-aggregated keys. It is the check behind
+// VerifyCertificate, for any statement a committee signs the same way (a
+// node's state attestations, say). Errors wrap ErrBadCertificate.
+func VerifyAggregate(committee []kyber.Point, signers, msg, sig []byte) error {
+	if err := checkBitmap(signers, len(committee)); err != nil {
 		return err
 	}
 	mask, err := sign.NewMask(suite, committee, nil)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadCertificate, err)
 	}
-	if err := mask.SetMask(append([]byte(nil), c.Signers...)); err != nil {
+	if err := mask.SetMask(append([]byte(nil), signers...)); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadCertificate, err)
 	}
 	agg, err := scheme.AggregatePublicKeys(mask)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadCertificate, err)
 	}
-	if err := (BLSVerifier{}).Verify(agg, c.message(), c.Signature); err != nil {
+	if err := (BLSVerifier{}).Verify(agg, msg, sig); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadCertificate, err)
 	}
 	return nil
@@ -167,7 +177,7 @@ func (cv *CommitteeVerifier) Size() int { return len(cv.weighted) }
 
 // Verify checks c as VerifyCertificate does.
 func (cv *CommitteeVerifier) Verify(c Certificate) error {
-	if err := c.checkBitmap(len(cv.weighted)); err != nil {
+	if err := checkBitmap(c.Signers, len(cv.weighted)); err != nil {
 		return err
 	}
 	agg := suite.G2().Point().Null()

@@ -135,24 +135,7 @@ func (c *Committee) VerifySig(m int, s Statement, sig []byte) error {
 
 // Verify checks that a holds a quorum of c's signatures over s.
 func (c *Committee) Verify(s Statement, a Attestation) error {
-	mask, err := sign.NewMask(pob.Suite(), c.pubs, nil)
-	if err != nil {
-		return err
-	}
-	if len(a.Signers) != mask.Len() {
-		return fmt.Errorf("%w: bitmap of %d bytes for %d members", ErrBadAttestation, len(a.Signers), len(c.pubs))
-	}
-	if err := mask.SetMask(a.Signers); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadAttestation, err)
-	}
-	if got, need := mask.CountEnabled(), pob.Quorum(len(c.pubs)); got < need {
-		return fmt.Errorf("%w: %d signers, quorum is %d", ErrBadAttestation, got, need)
-	}
-	agg, err := scheme.AggregatePublicKeys(mask)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadAttestation, err)
-	}
-	if err := scheme.Verify(agg, s.Message(), a.Sig); err != nil {
+	if err := pob.VerifyAggregate(c.pubs, a.Signers, s.Message(), a.Sig); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadAttestation, err)
 	}
 	return nil

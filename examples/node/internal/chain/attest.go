@@ -140,24 +140,7 @@ func VerifyAttestation(committee []kyber.Point, s Statement, a Attestation) erro
 	if a.Version != s.Version {
 		return fmt.Errorf("%w: committee version %d, want %d", ErrBadAttestation, a.Version, s.Version)
 	}
-	mask, err := sign.NewMask(pob.Suite(), committee, nil)
-	if err != nil {
-		return err
-	}
-	if len(a.Signers) != mask.Len() {
-		return fmt.Errorf("%w: bitmap of %d bytes for %d members", ErrBadAttestation, len(a.Signers), len(committee))
-	}
-	if err := mask.SetMask(a.Signers); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadAttestation, err)
-	}
-	if got, need := mask.CountEnabled(), pob.Quorum(len(committee)); got < need {
-		return fmt.Errorf("%w: %d signers, quorum is %d", ErrBadAttestation, got, need)
-	}
-	agg, err := attestScheme.AggregatePublicKeys(mask)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrBadAttestation, err)
-	}
-	if err := attestScheme.Verify(agg, s.Message(), a.Sig); err != nil {
+	if err := pob.VerifyAggregate(committee, a.Signers, s.Message(), a.Sig); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadAttestation, err)
 	}
 	return nil
